@@ -1,0 +1,124 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+// Immutable configuration, built once by LoadConfig() (config_loader.h) from
+// YAML, ${VAR} expansion and AMAIMA_SECTION__KEY environment overrides, then
+// validated. Every struct field here has a YAML key of the same name; the
+// shipped config/amaima.yaml documents each one. Plain structs: no behaviour.
+namespace amaima::config {
+
+// The five complexity levels, in order. Index 0 is TRIVIAL.
+inline constexpr std::array<const char*, 5> kLevelNames = {"TRIVIAL", "SIMPLE", "MODERATE",
+                                                           "COMPLEX", "EXPERT"};
+
+enum class ExecutionMode : std::uint8_t {
+  kDecisionOnly,      // "decision-only": decide and record, never call a model.
+  kExecutionEnabled,  // "execution-enabled": decide, then execute.
+};
+
+enum class LogFormat : std::uint8_t { kJson, kText };
+
+enum class LogLevel : std::uint8_t { kDebug, kInfo, kWarning, kError };
+
+// `server:` — the HTTP listener and its threads.
+struct ServerConfig {
+  std::string host{"127.0.0.1"};
+  std::uint16_t port{8000};
+  int io_threads{0};  // 0 = one per core.
+  int blocking_threads{2};
+  std::uint64_t request_size_limit_bytes{1U << 20};  // YAML accepts "1mb", "512kb", 1048576.
+  std::chrono::milliseconds shutdown_deadline{10000};
+  std::chrono::milliseconds idle_timeout{60000};  // Keep-alive connections idle longer are closed.
+  std::chrono::milliseconds request_timeout{30000};  // Reading one request's header and body.
+};
+
+// `execution:` — what happens after a decision.
+struct ExecutionConfig {
+  ExecutionMode mode{ExecutionMode::kDecisionOnly};  // "decision-only" | "execution-enabled"
+};
+
+// `storage:` — where durable records live.
+struct StorageConfig {
+  std::string data_dir{"./data"};  // Created if missing.
+  std::string sqlite_path{};       // Empty = <data_dir>/amaima.db.
+  // SQLite synchronous mode for the WAL: "full" survives power loss, "normal" survives
+  // process crashes (kill -9) only.
+  std::string sqlite_synchronous{"full"};
+  int writer_batch_max{256};                     // Records per write transaction, at most.
+  std::chrono::milliseconds writer_linger{0};   // Extra wait to fill a batch; 0 = none.
+};
+
+// `telemetry:` — privacy of stored decisions.
+struct TelemetryConfig {
+  bool store_prompts{false};  // Store raw query text next to the decision.
+  // Key for the keyed query hash (HMAC-SHA-256). Empty = a random key generated on
+  // first start and kept in <data_dir>/query_hash.key.
+  std::string query_hash_key{};
+};
+
+// `observability:` — logs (metrics and tracing come with their issues).
+struct ObservabilityConfig {
+  LogLevel log_level{LogLevel::kInfo};     // "debug" | "info" | "warning" | "error"
+  LogFormat log_format{LogFormat::kJson};  // "json" | "text"
+  bool access_log{false};                  // One log line per request.
+};
+
+// One entry of `models:` — the model catalog, keyed by the catalog name.
+struct ModelConfig {
+  std::string name{};            // The map key; filled by the loader.
+  std::string provider{};        // "openai" | "anthropic" | "gemini" | "ollama"
+  std::string upstream_model{};  // The provider's own model name.
+  std::int64_t context_window{0};    // Tokens (input + output).
+  std::int64_t max_output_tokens{0};  // 0 = limited by context_window only.
+  // Subset of "chat", "embeddings", "vision", "tools", "json_mode".
+  std::vector<std::string> capabilities{};
+  double input_price_per_1m{0.0};   // USD per 1M input tokens.
+  double output_price_per_1m{0.0};  // USD per 1M output tokens.
+  double typical_latency_ms{0.0};   // Time to first token, typical.
+  double output_tokens_per_second{50.0};
+  bool local{false};                // Runs on this machine (Ollama, embedded).
+  double min_memory_gb{0.0};        // For local models: memory needed to serve it.
+};
+
+// `router:` — classification and policy.
+struct RouterConfig {
+  // Weights file of the complexity classifier. Empty = the model built into the binary.
+  std::string model_path{};
+  std::string policy_version{"1.0.0"};
+  std::string pricing_version{"2026-11"};
+  // Level name -> catalog model name. Every level must be mapped.
+  std::map<std::string, std::string> model_mapping{};
+  // Catalog model name -> ordered fallbacks. A model without an entry gets a derived chain.
+  std::map<std::string, std::vector<std::string>> fallback_chains{};
+  // Top-two class probabilities closer than this mark the decision borderline.
+  double borderline_margin{0.10};
+  // Sensitive queries (code generation, system command, database, secrets, PII) are
+  // routed at least to this level. Empty = no escalation.
+  std::string security_min_level{"MODERATE"};
+  // Expected output tokens per level name, used when the client sets no max_tokens.
+  std::map<std::string, std::int64_t> expected_output_tokens{};
+};
+
+// The whole configuration.
+struct Config {
+  std::string source{};  // Where it came from ("config/amaima.yaml", "<built-in>").
+  ServerConfig server{};
+  ExecutionConfig execution{};
+  StorageConfig storage{};
+  TelemetryConfig telemetry{};
+  ObservabilityConfig observability{};
+  RouterConfig router{};
+  std::map<std::string, ModelConfig> models{};
+};
+
+// Returns "decision-only" or "execution-enabled".
+const char* ExecutionModeName(ExecutionMode mode);
+
+}  // namespace amaima::config
