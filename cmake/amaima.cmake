@@ -50,6 +50,8 @@ function(amaima_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE AMAIMA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                                             AMAIMA_BINARY_PATH="${CMAKE_BINARY_DIR}/amaima")
   amaima_apply_warnings(${name})
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}

@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "amaima/cli/cli.h"
+
+int main(int argc, char** argv) { return amaima::cli::RunCli(argc, argv); }

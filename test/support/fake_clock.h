@@ -10,9 +10,9 @@ namespace amaima::testing {
 // A Clock that moves only when told to. Thread-safe.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(std::chrono::system_clock::time_point start =
-                         std::chrono::system_clock::time_point(std::chrono::milliseconds(
-                             1'763'700'000'000)))
+  explicit FakeClock(
+      std::chrono::system_clock::time_point start =
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(1'763'700'000'000)))
       : now_(start) {}
 
   std::chrono::system_clock::time_point Now() const override {

@@ -10,8 +10,11 @@
 
 // Immutable configuration, built once by LoadConfig() (config_loader.h) from
 // YAML, ${VAR} expansion and AMAIMA_SECTION__KEY environment overrides, then
-// validated. Every struct field here has a YAML key of the same name; the
-// shipped config/amaima.yaml documents each one. Plain structs: no behaviour.
+// validated. Every struct field here has a YAML key of the same name, except that
+// std::chrono::milliseconds fields take the suffix `_ms` (`shutdown_deadline_ms: 10000`)
+// and request_size_limit_bytes is `request_size_limit` ("1mb", "512kb", 1048576).
+// The shipped config/amaima.yaml documents each one. Plain structs: no behaviour
+// beyond defaulted equality.
 namespace amaima::config {
 
 // The five complexity levels, in order. Index 0 is TRIVIAL.
@@ -37,11 +40,15 @@ struct ServerConfig {
   std::chrono::milliseconds shutdown_deadline{10000};
   std::chrono::milliseconds idle_timeout{60000};  // Keep-alive connections idle longer are closed.
   std::chrono::milliseconds request_timeout{30000};  // Reading one request's header and body.
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 // `execution:` — what happens after a decision.
 struct ExecutionConfig {
   ExecutionMode mode{ExecutionMode::kDecisionOnly};  // "decision-only" | "execution-enabled"
+
+  bool operator==(const ExecutionConfig&) const = default;
 };
 
 // `storage:` — where durable records live.
@@ -51,8 +58,10 @@ struct StorageConfig {
   // SQLite synchronous mode for the WAL: "full" survives power loss, "normal" survives
   // process crashes (kill -9) only.
   std::string sqlite_synchronous{"full"};
-  int writer_batch_max{256};                     // Records per write transaction, at most.
-  std::chrono::milliseconds writer_linger{0};   // Extra wait to fill a batch; 0 = none.
+  int writer_batch_max{256};                   // Records per write transaction, at most.
+  std::chrono::milliseconds writer_linger{0};  // Extra wait to fill a batch; 0 = none.
+
+  bool operator==(const StorageConfig&) const = default;
 };
 
 // `telemetry:` — privacy of stored decisions.
@@ -61,6 +70,8 @@ struct TelemetryConfig {
   // Key for the keyed query hash (HMAC-SHA-256). Empty = a random key generated on
   // first start and kept in <data_dir>/query_hash.key.
   std::string query_hash_key{};
+
+  bool operator==(const TelemetryConfig&) const = default;
 };
 
 // `observability:` — logs (metrics and tracing come with their issues).
@@ -68,14 +79,16 @@ struct ObservabilityConfig {
   LogLevel log_level{LogLevel::kInfo};     // "debug" | "info" | "warning" | "error"
   LogFormat log_format{LogFormat::kJson};  // "json" | "text"
   bool access_log{false};                  // One log line per request.
+
+  bool operator==(const ObservabilityConfig&) const = default;
 };
 
 // One entry of `models:` — the model catalog, keyed by the catalog name.
 struct ModelConfig {
-  std::string name{};            // The map key; filled by the loader.
-  std::string provider{};        // "openai" | "anthropic" | "gemini" | "ollama"
-  std::string upstream_model{};  // The provider's own model name.
-  std::int64_t context_window{0};    // Tokens (input + output).
+  std::string name{};                 // The map key; filled by the loader.
+  std::string provider{};             // "openai" | "anthropic" | "gemini" | "ollama"
+  std::string upstream_model{};       // The provider's own model name.
+  std::int64_t context_window{0};     // Tokens (input + output).
   std::int64_t max_output_tokens{0};  // 0 = limited by context_window only.
   // Subset of "chat", "embeddings", "vision", "tools", "json_mode".
   std::vector<std::string> capabilities{};
@@ -83,8 +96,10 @@ struct ModelConfig {
   double output_price_per_1m{0.0};  // USD per 1M output tokens.
   double typical_latency_ms{0.0};   // Time to first token, typical.
   double output_tokens_per_second{50.0};
-  bool local{false};                // Runs on this machine (Ollama, embedded).
-  double min_memory_gb{0.0};        // For local models: memory needed to serve it.
+  bool local{false};          // Runs on this machine (Ollama, embedded).
+  double min_memory_gb{0.0};  // For local models: memory needed to serve it.
+
+  bool operator==(const ModelConfig&) const = default;
 };
 
 // `router:` — classification and policy.
@@ -104,6 +119,8 @@ struct RouterConfig {
   std::string security_min_level{"MODERATE"};
   // Expected output tokens per level name, used when the client sets no max_tokens.
   std::map<std::string, std::int64_t> expected_output_tokens{};
+
+  bool operator==(const RouterConfig&) const = default;
 };
 
 // The whole configuration.
@@ -116,6 +133,8 @@ struct Config {
   ObservabilityConfig observability{};
   RouterConfig router{};
   std::map<std::string, ModelConfig> models{};
+
+  bool operator==(const Config&) const = default;
 };
 
 // Returns "decision-only" or "execution-enabled".

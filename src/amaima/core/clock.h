@@ -30,6 +30,7 @@ class SystemClock final : public Clock {
   std::chrono::system_clock::time_point Now() const override {
     return std::chrono::system_clock::now();
   }
+
   std::chrono::steady_clock::time_point Monotonic() const override {
     return std::chrono::steady_clock::now();
   }

@@ -12,7 +12,8 @@ namespace amaima {
 Sha256Digest Sha256(std::string_view data) {
   Sha256Digest digest{};
   unsigned int length = 0;
-  const int ok = EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  const int ok =
+      EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
   AMAIMA_CHECK(ok == 1 && length == digest.size());
   return digest;
 }
@@ -20,9 +21,9 @@ Sha256Digest Sha256(std::string_view data) {
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   Sha256Digest digest{};
   unsigned int length = 0;
-  const unsigned char* out =
-      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data(), &length);
+  const unsigned char* out = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                                  reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                                  digest.data(), &length);
   AMAIMA_CHECK(out != nullptr && length == digest.size());
   return digest;
 }

@@ -1,8 +1,8 @@
 #include "amaima/core/ids.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "test/support/fake_clock.h"
 

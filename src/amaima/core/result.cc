@@ -33,9 +33,9 @@ std::string_view ErrorCodeName(ErrorCode code) {
 }
 
 void throw_exception_from_error(const Error& error, const boost::source_location& location) {
-  throw std::logic_error(std::string("Result::value() on an error (") +
-                         std::string(ErrorCodeName(error.code)) + ": " + error.message + ") at " +
-                         location.file_name() + ":" + std::to_string(location.line()));
+  throw std::logic_error(std::string("Result::value() on an error (")
+                         + std::string(ErrorCodeName(error.code)) + ": " + error.message + ") at "
+                         + location.file_name() + ":" + std::to_string(location.line()));
 }
 
 }  // namespace amaima

@@ -1,12 +1,13 @@
 #pragma once
 
-#include <boost/assert/source_location.hpp>
-#include <boost/system/result.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
 
 namespace amaima {
 

@@ -1,8 +1,8 @@
 #include "amaima/core/result.h"
 
-#include <gtest/gtest.h>
-
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 #include "amaima/core/clock.h"
 
@@ -42,7 +42,8 @@ TEST(ResultTest, WithAddsDetails) {
 }
 
 TEST(ClockTest, FormatsRfc3339WithMilliseconds) {
-  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'763'719'200'007));
+  const auto t =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1'763'719'200'007));
 
   EXPECT_EQ(FormatRfc3339(t), "2025-11-21T10:00:00.007Z");
 }

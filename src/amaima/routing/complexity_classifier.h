@@ -7,23 +7,17 @@
 #include <vector>
 
 #include "amaima/core/result.h"
+#include "amaima/routing/features.h"
 #include "amaima/routing/level.h"
 
 namespace amaima::routing {
 
-// A named signal extracted from a query ("length_tokens", "math_symbols", ...)
-// and its value. Only signals that fired (non-zero) are reported.
-struct NamedFeature {
-  std::string name{};
-  double value{0.0};
-};
-
 // What the classifier says about one query.
 struct ComplexityResult {
-  Level level{Level::kModerate};                  // argmax of probabilities
-  double score{0.0};                              // 0..1, expected level / 4
+  Level level{Level::kModerate};                    // argmax of probabilities
+  double score{0.0};                                // 0..1, expected level / 4
   std::array<double, kLevelCount> probabilities{};  // sums to 1
-  std::vector<NamedFeature> features{};           // signals that fired
+  std::vector<NamedFeature> features{};             // signals that fired
 };
 
 // Places a query on the five complexity levels: named features plus a linear

@@ -20,7 +20,9 @@ std::string_view LevelName(Level level);
 // Parses a level name (upper case, as above). Returns nullopt for anything else.
 std::optional<Level> ParseLevel(std::string_view name);
 
-inline int LevelIndex(Level level) { return static_cast<int>(level); }
+inline int LevelIndex(Level level) {
+  return static_cast<int>(level);
+}
 
 // Returns the level `steps` above `level`, clamped to [TRIVIAL, EXPERT].
 Level ShiftLevel(Level level, int steps);

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+#include "amaima/core/result.h"
+#include "amaima/routing/router.h"
+
+namespace amaima::api {
+
+// A parsed POST /v1/simulate or /v1/query body.
+struct QueryRequest {
+  routing::RouteRequest route{};
+  bool stream{false};
+};
+
+// Parses `body` as JSON. Errors (kInvalidArgument) carry the reason
+// VALIDATION_INVALID_JSON and the byte offset.
+Result<boost::json::value> ParseJsonBody(std::string_view body);
+
+// Parses a query request: {"query": "..."} or OpenAI-style {"messages": [...]},
+// with optional "model" ("auto" or a catalog name), "max_cost_usd",
+// "max_latency_ms", "max_tokens", "tools", "response_format", "stream".
+// Unknown fields are ignored (OpenAI clients send many); known fields are
+// type-checked. Every error names the field in details.field, with reasons
+// VALIDATION_INVALID_JSON, VALIDATION_INVALID_TYPE, VALIDATION_MISSING_FIELD,
+// VALIDATION_INVALID_VALUE or VALIDATION_CONFLICTING_FIELDS.
+Result<QueryRequest> ParseQueryRequest(std::string_view body);
+
+// Parses {"decision_id": "<uuid>"} of POST /v1/execute; returns the id.
+Result<std::string> ParseExecuteRequest(std::string_view body);
+
+}  // namespace amaima::api

@@ -1,0 +1,480 @@
+#include "amaima/http/server/http_server.h"
+
+#include <exception>
+#include <mutex>
+#include <unordered_map>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "amaima/http/server/error_mapping.h"
+
+namespace amaima::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto kAsTuple = net::as_tuple(net::use_awaitable);
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kMaxRequestIdLength = 128;
+
+// A client's x-request-id is kept when it is short and printable ASCII without spaces.
+bool IsAcceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) {
+    return false;
+  }
+  for (const char c : id) {
+    if (c <= ' ' || c > '~') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+HttpRequest ToHttpRequest(bhttp::request<bhttp::string_body>&& message, std::string request_id,
+                          std::string remote_address) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  const std::size_t question = request.target.find('?');
+  request.path = request.target.substr(0, question);
+  if (question != std::string::npos) {
+    request.query_string = request.target.substr(question + 1);
+  }
+  request.headers.reserve(8);
+  for (const auto& field : message) {
+    request.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.request_id = std::move(request_id);
+  request.remote_address = std::move(remote_address);
+  return request;
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(net::io_context& io, const HttpServerOptions& options, const RouteTable& routes,
+       IdGenerator& ids, ResponseObserver observer)
+      : io_(io),
+        options_(options),
+        routes_(routes),
+        ids_(ids),
+        observer_(std::move(observer)),
+        acceptor_(net::make_strand(io)),
+        stop_strand_(net::make_strand(io)),
+        drained_(stop_strand_) {}
+
+  Status Bind() {
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(options_.host, ec);
+    if (ec) {
+      return Fail(ErrorCode::kInvalidArgument, "invalid listen address '" + options_.host + "'");
+    }
+    const tcp::endpoint endpoint(address, options_.port);
+    if (acceptor_.open(endpoint.protocol(), ec); ec) {
+      return Fail(ErrorCode::kUnavailable, "cannot open socket: " + ec.message());
+    }
+    if (acceptor_.set_option(net::socket_base::reuse_address(true), ec); ec) {
+      return Fail(ErrorCode::kUnavailable, "cannot set SO_REUSEADDR: " + ec.message());
+    }
+    if (acceptor_.bind(endpoint, ec); ec) {
+      return Fail(ErrorCode::kUnavailable, "cannot bind " + options_.host + ":" +
+                                               std::to_string(options_.port) + ": " + ec.message());
+    }
+    if (acceptor_.listen(net::socket_base::max_listen_connections, ec); ec) {
+      return Fail(ErrorCode::kUnavailable, "cannot listen: " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return {};
+  }
+
+  std::uint16_t port() const { return port_; }
+  const HttpServerStats& stats() const { return stats_; }
+
+  void Start() {
+    // The accept loop borrows `this`; Stop() closes the acceptor and the loop ends
+    // before the server is destroyed (the owner awaits Stop()).
+    ++accept_loops_;
+    net::co_spawn(acceptor_.get_executor(), AcceptLoop(), net::detached);
+  }
+
+  net::awaitable<void> Stop(std::chrono::milliseconds deadline) {
+    // Everything below touches drained_ and so runs on stop_strand_.
+    co_await net::co_spawn(stop_strand_, StopOnStrand(deadline), net::use_awaitable);
+  }
+
+ private:
+  net::awaitable<void> StopOnStrand(std::chrono::milliseconds deadline) {
+    {
+      // Set under the lock so that no session registers after the idle sweep below.
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      stopping_.store(true);
+    }
+    net::post(acceptor_.get_executor(), [this] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    ForEachSession(/*only_idle=*/true);
+    const bool drained = co_await WaitForSessions(deadline);
+    if (!drained) {
+      ForEachSession(/*only_idle=*/false);
+      co_await WaitForSessions(std::chrono::milliseconds(2000));
+    }
+    // The accept loop may still be unwinding after the acceptor closed.
+    while (accept_loops_.load() > 0) {
+      net::steady_timer tick(stop_strand_, std::chrono::milliseconds(1));
+      co_await tick.async_wait(kAsTuple);
+    }
+  }
+
+  // Per-connection state that Stop() may touch, on the connection's strand only.
+  struct SessionState {
+    beast::tcp_stream* stream{nullptr};
+    bool busy{false};  // A request is being read or handled.
+    net::any_io_executor strand{};
+  };
+
+  net::awaitable<void> AcceptLoop() {
+    while (!stopping_.load()) {
+      auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(io_), kAsTuple);
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+          break;
+        }
+        continue;  // EMFILE, ECONNABORTED...: keep accepting.
+      }
+      ++stats_.connections_accepted;
+      const std::uint64_t id = RegisterSession(socket.get_executor());
+      if (id == 0) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      auto executor = socket.get_executor();
+      net::co_spawn(executor, RunSession(std::move(socket), id), net::detached);
+    }
+    --accept_loops_;
+  }
+
+  // Returns 0 when the server is stopping and the connection must be refused.
+  std::uint64_t RegisterSession(const net::any_io_executor& strand) {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    if (stopping_.load()) {
+      return 0;
+    }
+    const std::uint64_t id = ++next_session_id_;
+    sessions_.emplace(id, SessionState{nullptr, false, strand});
+    ++stats_.active_connections;
+    return id;
+  }
+
+  void UnregisterSession(std::uint64_t id) {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    sessions_.erase(id);
+    --stats_.active_connections;
+    if (sessions_.empty() && waiting_for_drain_) {
+      waiting_for_drain_ = false;
+      net::post(stop_strand_, [this] { drained_.cancel(); });
+    }
+  }
+
+  void UpdateSession(std::uint64_t id, beast::tcp_stream* stream, bool busy) {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    const auto it = sessions_.find(id);
+    if (it != sessions_.end()) {
+      it->second.stream = stream;
+      it->second.busy = busy;
+    }
+  }
+
+  // Closes the sockets of (idle) sessions, each on its own strand.
+  void ForEachSession(bool only_idle) {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    for (const auto& [id, state] : sessions_) {
+      net::post(state.strand, [this, id = id, only_idle] { CloseSession(id, only_idle); });
+    }
+  }
+
+  // Runs on the session's strand, so the session cannot finish concurrently.
+  void CloseSession(std::uint64_t id, bool only_idle) {
+    beast::tcp_stream* stream = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      const auto it = sessions_.find(id);
+      if (it == sessions_.end() || (only_idle && it->second.busy)) {
+        return;
+      }
+      stream = it->second.stream;
+    }
+    if (stream != nullptr) {
+      boost::system::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream->socket().close(ignored);
+    }
+  }
+
+  // Waits on the stop strand until no session is left or `deadline` passes.
+  net::awaitable<bool> WaitForSessions(std::chrono::milliseconds deadline) {
+    {
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      if (sessions_.empty()) {
+        co_return true;
+      }
+      waiting_for_drain_ = true;
+    }
+    drained_.expires_after(deadline);
+    co_await drained_.async_wait(kAsTuple);
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    waiting_for_drain_ = false;
+    co_return sessions_.empty();
+  }
+
+  net::awaitable<void> RunSession(tcp::socket socket, std::uint64_t id) {
+    std::string remote;
+    boost::system::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (!ec) {
+      remote = endpoint.address().to_string();
+    }
+    beast::tcp_stream stream(std::move(socket));
+    UpdateSession(id, &stream, false);
+    try {
+      co_await ServeConnection(stream, remote, id);
+    } catch (const std::exception& e) {
+      // The session's one catch-all: count it and drop the connection.
+      ++stats_.unexpected_exceptions;
+      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"session failed\",\"error\":\"%s\"}\n",
+                   e.what());
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.socket().close(ec);
+    UnregisterSession(id);
+  }
+
+  net::awaitable<void> ServeConnection(beast::tcp_stream& stream, const std::string& remote,
+                                       std::uint64_t id) {
+    beast::flat_buffer buffer;
+    while (!stopping_.load()) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(kHeaderLimit);
+      parser.body_limit(options_.body_limit_bytes);
+
+      stream.expires_after(options_.idle_timeout);
+      auto [read_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser,
+                                                                        kAsTuple);
+      if (read_ec) {
+        if (read_ec == bhttp::error::header_limit) {
+          co_await WriteError(stream, Fail(ErrorCode::kInvalidArgument, "VALIDATION_HEADERS_TOO_LARGE",
+                                           "request headers exceed 16 KiB"),
+                              true);
+        } else if (read_ec != bhttp::error::end_of_stream && read_ec != net::error::eof &&
+                   read_ec != beast::error::timeout && read_ec != net::error::operation_aborted &&
+                   read_ec != net::error::connection_reset && read_ec != net::error::bad_descriptor) {
+          co_await WriteError(stream, Fail(ErrorCode::kInvalidArgument, "VALIDATION_MALFORMED_HTTP",
+                                           "malformed HTTP request: " + read_ec.message()),
+                              true);
+        }
+        co_return;
+      }
+      UpdateSession(id, &stream, true);
+      ++stats_.in_flight_requests;
+      const bool keep_going = co_await ServeRequest(stream, buffer, parser, remote);
+      --stats_.in_flight_requests;
+      UpdateSession(id, &stream, false);
+      if (!keep_going) {
+        co_return;
+      }
+    }
+  }
+
+  // Reads the body, dispatches, writes the response. Returns whether to keep the
+  // connection open.
+  net::awaitable<bool> ServeRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                    bhttp::request_parser<bhttp::string_body>& parser,
+                                    const std::string& remote) {
+    const auto started = std::chrono::steady_clock::now();
+    stream.expires_after(options_.request_timeout);
+    auto& header = parser.get();
+    const auto content_length = parser.content_length();
+    if (content_length && *content_length > options_.body_limit_bytes) {
+      co_await WriteError(stream, PayloadTooLarge(), true);
+      co_return false;
+    }
+    if (bhttp::token_list(header[bhttp::field::expect]).exists("100-continue")) {
+      bhttp::response<bhttp::empty_body> interim{bhttp::status::continue_, header.version()};
+      auto [ec, n] = co_await bhttp::async_write(stream, interim, kAsTuple);
+      if (ec) {
+        co_return false;
+      }
+    }
+    auto [read_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kAsTuple);
+    if (read_ec == bhttp::error::body_limit) {
+      co_await WriteError(stream, PayloadTooLarge(), true);
+      co_return false;
+    }
+    if (read_ec) {
+      co_return false;
+    }
+
+    bhttp::request<bhttp::string_body> message = parser.release();
+    const bool keep_alive = message.keep_alive() && !stopping_.load();
+    const unsigned version = message.version();
+    const bool head = message.method() == bhttp::verb::head;
+    const auto client_id = message["x-request-id"];
+    std::string request_id(IsAcceptableRequestId(client_id) ? std::string(client_id) : ids_.NewId());
+    HttpRequest request = ToHttpRequest(std::move(message), std::move(request_id), remote);
+    ++stats_.requests;
+
+    HttpResponse response = co_await Dispatch(request);
+    const bool still_keep_alive = keep_alive && !stopping_.load();
+
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+    out.set(bhttp::field::server, "amaima");
+    out.set(bhttp::field::content_type, response.content_type);
+    out.set("x-request-id", request.request_id);
+    for (const auto& [name, value] : response.headers) {
+      out.set(name, value);
+    }
+    out.keep_alive(still_keep_alive);
+    if (head) {
+      out.content_length(response.body.size());
+    } else {
+      out.body() = std::move(response.body);
+      out.prepare_payload();
+    }
+    stream.expires_after(options_.request_timeout);
+    auto [write_ec, written] = co_await bhttp::async_write(stream, out, kAsTuple);
+    if (observer_) {
+      if (!head) {
+        response.body = std::move(out.body());
+      }
+      observer_(request, response, std::chrono::steady_clock::now() - started);
+    }
+    co_return !write_ec && still_keep_alive;
+  }
+
+  net::awaitable<HttpResponse> Dispatch(HttpRequest& request) {
+    RouteTable::Match match = routes_.Find(request.method, request.path);
+    if (match.status == RouteTable::MatchStatus::kNotFound) {
+      co_return ErrorResponse(Fail(ErrorCode::kNotFound, "SYSTEM_ROUTE_NOT_FOUND",
+                                   "no route for " + request.path)
+                                  .With("path", request.path),
+                              request.request_id);
+    }
+    if (match.status == RouteTable::MatchStatus::kMethodNotAllowed) {
+      std::string allow;
+      for (const std::string& method : match.allowed_methods) {
+        allow += allow.empty() ? method : ", " + method;
+      }
+      HttpResponse response = ErrorResponse(
+          Fail(ErrorCode::kInvalidArgument, "SYSTEM_METHOD_NOT_ALLOWED",
+               request.method + " is not allowed on " + request.path)
+              .With("allowed", allow),
+          request.request_id);
+      response.headers.emplace_back("allow", allow);
+      co_return response;
+    }
+    request.path_params = std::move(match.params);
+    try {
+      co_return co_await (*match.handler)(request);
+    } catch (const std::exception& e) {
+      // A handler bug: answer 500 rather than drop the connection.
+      ++stats_.unexpected_exceptions;
+      std::fprintf(stderr,
+                   "{\"level\":\"error\",\"msg\":\"handler threw\",\"request_id\":\"%s\","
+                   "\"error\":\"%s\"}\n",
+                   request.request_id.c_str(), e.what());
+    }
+    co_return ErrorResponse(Fail(ErrorCode::kInternal, "internal error"), request.request_id);
+  }
+
+  static Error PayloadTooLarge() {
+    return Fail(ErrorCode::kInvalidArgument, "VALIDATION_PAYLOAD_TOO_LARGE",
+                "request body exceeds the configured limit");
+  }
+
+  net::awaitable<void> WriteError(beast::tcp_stream& stream, const Error& error, bool close) {
+    const std::string request_id = ids_.NewId();
+    const HttpResponse response = ErrorResponse(error, request_id);
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), 11};
+    out.set(bhttp::field::server, "amaima");
+    out.set(bhttp::field::content_type, response.content_type);
+    out.set("x-request-id", request_id);
+    out.body() = response.body;
+    out.keep_alive(!close);
+    out.prepare_payload();
+    stream.expires_after(options_.request_timeout);
+    co_await bhttp::async_write(stream, out, kAsTuple);
+  }
+
+  net::io_context& io_;
+  HttpServerOptions options_;
+  const RouteTable& routes_;
+  IdGenerator& ids_;
+  ResponseObserver observer_;
+  tcp::acceptor acceptor_;  // Used on its own strand only.
+  net::strand<net::io_context::executor_type> stop_strand_;
+  net::steady_timer drained_;  // On stop_strand_: cancelled when the last session ends.
+  std::uint16_t port_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> accept_loops_{0};
+  HttpServerStats stats_;
+
+  std::mutex sessions_mutex_;
+  std::unordered_map<std::uint64_t, SessionState> sessions_;  // GUARDED_BY(sessions_mutex_)
+  std::uint64_t next_session_id_{0};                         // GUARDED_BY(sessions_mutex_)
+  bool waiting_for_drain_{false};                            // GUARDED_BY(sessions_mutex_)
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() = default;
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(net::io_context& io,
+                                                       const HttpServerOptions& options,
+                                                       const RouteTable& routes, IdGenerator& ids,
+                                                       ResponseObserver observer) {
+  auto impl = std::make_unique<Impl>(io, options, routes, ids, std::move(observer));
+  if (Status bound = impl->Bind(); !bound) {
+    return bound.error();
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::Start() { impl_->Start(); }
+net::awaitable<void> HttpServer::Stop(std::chrono::milliseconds deadline) {
+  co_await impl_->Stop(deadline);
+}
+const HttpServerStats& HttpServer::stats() const { return impl_->stats(); }
+
+}  // namespace amaima::http

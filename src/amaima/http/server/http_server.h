@@ -1,0 +1,81 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "amaima/core/ids.h"
+#include "amaima/core/result.h"
+#include "amaima/http/server/http_types.h"
+#include "amaima/http/server/route_table.h"
+
+namespace amaima::http {
+
+struct HttpServerOptions {
+  std::string host{"127.0.0.1"};
+  std::uint16_t port{8000};  // 0 = an ephemeral port; read it back with port().
+  std::uint64_t body_limit_bytes{1U << 20};
+  std::chrono::milliseconds idle_timeout{60000};     // Between requests on a keep-alive connection.
+  std::chrono::milliseconds request_timeout{30000};  // Reading one request, header and body.
+};
+
+// Counters the server keeps; read them for /metrics and tests.
+struct HttpServerStats {
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> unexpected_exceptions{0};
+  std::atomic<std::int64_t> active_connections{0};
+  std::atomic<std::int64_t> in_flight_requests{0};
+};
+
+// Called after each response is written (access log, metrics). Must be thread-safe.
+using ResponseObserver = std::function<void(const HttpRequest&, const HttpResponse&,
+                                            std::chrono::steady_clock::duration)>;
+
+// HTTP/1.1 server on Boost.Beast with C++20 coroutines: one strand per
+// connection, keep-alive, request ids (x-request-id honoured when well-formed),
+// a body size limit (413), Expect: 100-continue, and graceful shutdown.
+//
+// @par Thread Safety
+// The io_context may be run by any number of threads. Start() and Stop() may be
+// called from any thread, once each. `routes`, `ids` and the io_context are
+// borrowed and must outlive the server; the server must outlive Stop()'s completion.
+class HttpServer {
+ public:
+  // Binds and listens at once so that the port is known. Fails with kUnavailable
+  // when the address cannot be bound.
+  static Result<std::unique_ptr<HttpServer>> Create(boost::asio::io_context& io,
+                                                    const HttpServerOptions& options,
+                                                    const RouteTable& routes, IdGenerator& ids,
+                                                    ResponseObserver observer = nullptr);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  HttpServer(HttpServer&&) = delete;
+  HttpServer& operator=(HttpServer&&) = delete;
+  ~HttpServer();
+
+  std::uint16_t port() const;
+
+  // Starts accepting connections.
+  void Start();
+
+  // Stops gracefully: closes the listener (new connections are refused), closes idle
+  // connections, lets requests in flight finish and answer (with Connection: close),
+  // and after `deadline` closes whatever is left. Completes when every connection is gone.
+  boost::asio::awaitable<void> Stop(std::chrono::milliseconds deadline);
+
+  const HttpServerStats& stats() const;
+
+ private:
+  class Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace amaima::http

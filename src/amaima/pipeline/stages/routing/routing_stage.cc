@@ -1,0 +1,25 @@
+#include "amaima/pipeline/stages/routing/routing_stage.h"
+
+namespace amaima::pipeline {
+
+RoutingStage::RoutingStage(const routing::Router& router, DecisionRecorder& recorder)
+    : router_(router), recorder_(recorder) {}
+
+boost::asio::awaitable<Result<Verdict>> RoutingStage::OnRequest(Exchange& exchange) {
+  exchange.route_request.request_id = exchange.request_id;
+  exchange.route_request.org_id = exchange.org_id;
+  Result<routing::Decision> decision = router_.Decide(exchange.route_request);
+  if (!decision) {
+    co_return decision.error();
+  }
+  exchange.decision = std::move(*decision);
+  Result<std::string> recorded = co_await recorder_.Record(*exchange.decision,
+                                                            exchange.route_request.query);
+  if (!recorded) {
+    co_return recorded.error();
+  }
+  exchange.recorded_decision = std::move(*recorded);
+  co_return Verdict::kContinue;
+}
+
+}  // namespace amaima::pipeline

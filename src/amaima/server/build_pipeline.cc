@@ -1,0 +1,16 @@
+#include "amaima/server/build_pipeline.h"
+
+#include <memory>
+#include <vector>
+
+#include "amaima/pipeline/stages/routing/routing_stage.h"
+
+namespace amaima::server {
+
+pipeline::Pipeline BuildPipeline(const config::Config& /*config*/, Services& services) {
+  std::vector<std::unique_ptr<pipeline::Stage>> stages;
+  stages.push_back(std::make_unique<pipeline::RoutingStage>(services.router, services.recorder));
+  return pipeline::Pipeline(std::move(stages));
+}
+
+}  // namespace amaima::server

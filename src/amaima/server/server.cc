@@ -1,0 +1,245 @@
+#include "amaima/server/server.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "amaima/api/v1/v1_api.h"
+#include "amaima/core/clock.h"
+#include "amaima/core/ids.h"
+#include "amaima/core/run_blocking.h"
+#include "amaima/http/server/http_server.h"
+#include "amaima/routing/device_profile.h"
+#include "amaima/routing/policy.h"
+#include "amaima/routing/router.h"
+#include "amaima/server/build_pipeline.h"
+#include "amaima/server/query_hash_key.h"
+#include "amaima/server/store_recorder.h"
+#include "amaima/storage/decision_writer.h"
+#include "amaima/storage/sqlite/sqlite_decision_store.h"
+#include "amaima/telemetry/logger.h"
+
+#ifndef AMAIMA_VERSION
+#define AMAIMA_VERSION "0.0.0"
+#endif
+
+namespace amaima::server {
+
+namespace net = boost::asio;
+
+// Members are declared in construction order and destroyed in reverse, after Run()
+// has stopped the listener, drained the writer and joined the threads.
+struct Server::Parts {
+  config::Config config;
+  ServeOptions options;
+  SystemClock clock;
+  std::unique_ptr<telemetry::Logger> logger;
+  std::unique_ptr<IdGenerator> ids;
+  std::unique_ptr<net::io_context> io;
+  std::unique_ptr<net::thread_pool> blocking_pool;
+  std::unique_ptr<storage::SqliteDecisionStore> store;
+  std::unique_ptr<storage::DecisionWriter> writer;
+  std::unique_ptr<routing::Router> router;
+  std::unique_ptr<StoreDecisionRecorder> recorder;
+  std::unique_ptr<pipeline::Pipeline> pipeline;
+  std::unique_ptr<api::V1Api> v1;
+  std::unique_ptr<http::RouteTable> routes;
+  std::unique_ptr<http::HttpServer> http;
+  int io_threads{1};
+};
+
+namespace {
+
+Error PartFailed(std::string_view part, const Error& error) {
+  Error out = error;
+  out.message = std::string(part) + ": " + error.message;
+  return out;
+}
+
+Status WriteReadyFile(const std::string& path, std::uint16_t port) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << '\n';
+    if (!out) {
+      return Fail(ErrorCode::kUnavailable, "cannot write " + temp);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    return Fail(ErrorCode::kUnavailable, "cannot write " + path + ": " + ec.message());
+  }
+  return {};
+}
+
+// Stops the listener (requests in flight finish), drains the writer, stops the loop.
+net::awaitable<void> Shutdown(http::HttpServer& http,
+                              storage::DecisionWriter& writer, net::thread_pool& pool,
+                              net::io_context& io, telemetry::Logger& logger,
+                              std::chrono::milliseconds deadline) {
+  logger.Info("shutting down", {{"deadline_ms", std::to_string(deadline.count())}});
+  co_await http.Stop(deadline);
+  // Stop() blocks until the queue is committed: keep it off the I/O threads.
+  co_await RunBlocking(pool, [&writer] {
+    writer.Stop();
+    return true;
+  });
+  logger.Info("stopped", {{"decisions_written", std::to_string(writer.counters().records_written.load())}});
+  io.stop();
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
+                                               const ServeOptions& options) {
+  if (config.execution.mode == config::ExecutionMode::kExecutionEnabled) {
+    return Fail(ErrorCode::kFailedPrecondition, "CONFIG_INVALID",
+                "execution.mode execution-enabled needs the execution plane (providers), "
+                "which this build does not include; use decision-only");
+  }
+  auto parts = std::make_unique<Parts>();
+  parts->config = config;
+  parts->options = options;
+  parts->logger = std::make_unique<telemetry::Logger>(config.observability.log_level,
+                                                      config.observability.log_format);
+  parts->ids = std::make_unique<IdGenerator>(parts->clock);
+  parts->io_threads = config.server.io_threads > 0
+                          ? config.server.io_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  parts->io = std::make_unique<net::io_context>(parts->io_threads);
+  parts->blocking_pool =
+      std::make_unique<net::thread_pool>(static_cast<std::size_t>(config.server.blocking_threads));
+
+  if (Result<std::string> dir = PrepareDataDir(config, true); !dir) {
+    return PartFailed("data directory", dir.error());
+  }
+  Result<std::string> hash_key = LoadQueryHashKey(config, true);
+  if (!hash_key) {
+    return PartFailed("query hash key", hash_key.error());
+  }
+  storage::SqliteOptions sqlite;
+  sqlite.path = SqlitePath(config);
+  sqlite.synchronous = config.storage.sqlite_synchronous;
+  auto store = storage::SqliteDecisionStore::Open(sqlite);
+  if (!store) {
+    return PartFailed("store", store.error());
+  }
+  parts->store = std::move(*store);
+  storage::DecisionWriterOptions writer_options;
+  writer_options.batch_max = static_cast<std::size_t>(config.storage.writer_batch_max);
+  writer_options.linger = config.storage.writer_linger;
+  parts->writer = std::make_unique<storage::DecisionWriter>(*parts->store, writer_options);
+
+  auto classifier = config.router.model_path.empty()
+                        ? routing::ComplexityClassifier::LoadBuiltIn()
+                        : routing::ComplexityClassifier::Load(config.router.model_path);
+  if (!classifier) {
+    return PartFailed("classifier", classifier.error());
+  }
+  const routing::DeviceProfile device = routing::DetectDeviceProfile();
+  auto policy = routing::RoutingPolicy::Create(config, device);
+  if (!policy) {
+    return PartFailed("policy", policy.error());
+  }
+  parts->router = std::make_unique<routing::Router>(std::move(*classifier), std::move(*policy),
+                                                    config.router, *hash_key, *parts->ids,
+                                                    parts->clock);
+  parts->recorder =
+      std::make_unique<StoreDecisionRecorder>(*parts->writer, config.telemetry.store_prompts);
+  Services services{*parts->router, *parts->recorder};
+  parts->pipeline = std::make_unique<pipeline::Pipeline>(BuildPipeline(config, services));
+
+  api::ServiceInfo info;
+  info.version = AMAIMA_VERSION;
+  info.router_model_version = parts->router->router_model_version();
+  info.policy_version = config.router.policy_version;
+  info.pricing_version = config.router.pricing_version;
+  info.execution_mode = config.execution.mode;
+  info.device = device;
+  parts->v1 = std::make_unique<api::V1Api>(*parts->pipeline, *parts->store, *parts->blocking_pool,
+                                           parts->clock, std::move(info));
+  parts->routes = std::make_unique<http::RouteTable>();
+  parts->v1->Register(*parts->routes);
+
+  http::HttpServerOptions http_options;
+  http_options.host = config.server.host;
+  http_options.port = config.server.port;
+  http_options.body_limit_bytes = config.server.request_size_limit_bytes;
+  http_options.idle_timeout = config.server.idle_timeout;
+  http_options.request_timeout = config.server.request_timeout;
+  http::ResponseObserver observer;
+  if (config.observability.access_log) {
+    telemetry::Logger* logger = parts->logger.get();
+    observer = [logger](const http::HttpRequest& request, const http::HttpResponse& response,
+                        std::chrono::steady_clock::duration elapsed) {
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+      logger->Info("request", {{"request_id", request.request_id},
+                               {"method", request.method},
+                               {"path", request.path},
+                               {"status", std::to_string(response.status)},
+                               {"duration_us", std::to_string(micros)}});
+    };
+  }
+  auto http = http::HttpServer::Create(*parts->io, http_options, *parts->routes, *parts->ids,
+                                       std::move(observer));
+  if (!http) {
+    return PartFailed("listener", http.error());
+  }
+  parts->http = std::move(*http);
+  return std::unique_ptr<Server>(new Server(std::move(parts)));
+}
+
+int Server::Run() {
+  Parts& p = *parts_;
+  net::signal_set signals(*p.io, SIGINT, SIGTERM);
+  signals.async_wait([&p](const boost::system::error_code& ec, int signal_number) {
+    if (ec) {
+      return;
+    }
+    p.logger->Info("signal received", {{"signal", std::to_string(signal_number)}});
+    net::co_spawn(*p.io,
+                  Shutdown(*p.http, *p.writer, *p.blocking_pool, *p.io, *p.logger,
+                           p.config.server.shutdown_deadline),
+                  net::detached);
+  });
+  p.http->Start();
+  if (!p.options.ready_file.empty()) {
+    if (Status ready = WriteReadyFile(p.options.ready_file, p.http->port()); !ready) {
+      p.logger->Error("cannot write ready file", {{"error", ready.error().message}});
+      return 1;
+    }
+  }
+  p.logger->Info("listening",
+                 {{"host", p.config.server.host},
+                  {"port", std::to_string(p.http->port())},
+                  {"execution_mode", config::ExecutionModeName(p.config.execution.mode)},
+                  {"data_dir", p.config.storage.data_dir},
+                  {"router_model", p.router->router_model_version()},
+                  {"io_threads", std::to_string(p.io_threads)},
+                  {"config", p.config.source}});
+  std::vector<std::thread> threads;
+  for (int i = 1; i < p.io_threads; ++i) {
+    threads.emplace_back([&p] { p.io->run(); });
+  }
+  p.io->run();
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  p.blocking_pool->join();
+  return 0;
+}
+
+}  // namespace amaima::server

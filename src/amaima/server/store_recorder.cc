@@ -1,0 +1,47 @@
+#include "amaima/server/store_recorder.h"
+
+#include "amaima/api/v1/decision_json.h"
+#include "amaima/core/clock.h"
+
+namespace amaima::server {
+
+StoreDecisionRecorder::StoreDecisionRecorder(storage::DecisionWriter& writer, bool store_prompts)
+    : writer_(writer), store_prompts_(store_prompts) {}
+
+storage::StoredDecision StoreDecisionRecorder::ToStored(const routing::Decision& decision,
+                                                        std::string body_json,
+                                                        std::optional<std::string_view> prompt) {
+  storage::StoredDecision stored;
+  stored.decision_id = decision.decision_id;
+  stored.created_at_ms = UnixMillis(decision.created_at);
+  stored.request_id = decision.request_id;
+  stored.org_id = decision.org_id;
+  stored.level = std::string(routing::LevelName(decision.route.routed_level));
+  stored.model = decision.route.model;
+  stored.provider = decision.route.provider;
+  stored.query_hash = decision.query_hash;
+  stored.execution_mode = config::ExecutionModeName(decision.execution_mode);
+  stored.simulated = decision.simulated;
+  stored.decision_schema_version = std::string(routing::kDecisionSchemaVersion);
+  stored.router_model_version = decision.versions.router_model;
+  stored.body_json = std::move(body_json);
+  if (prompt) {
+    stored.prompt_text = std::string(*prompt);
+  }
+  return stored;
+}
+
+boost::asio::awaitable<Result<std::string>> StoreDecisionRecorder::Record(
+    const routing::Decision& decision, std::string_view query_text) {
+  std::string body = api::SerializeDecision(decision);
+  storage::StoredDecision stored =
+      ToStored(decision, body,
+               store_prompts_ ? std::optional<std::string_view>(query_text) : std::nullopt);
+  Status committed = co_await writer_.Append(std::move(stored));
+  if (!committed) {
+    co_return committed.error();
+  }
+  co_return body;
+}
+
+}  // namespace amaima::server

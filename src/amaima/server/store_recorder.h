@@ -1,0 +1,35 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "amaima/config/config.h"
+#include "amaima/pipeline/decision_recorder.h"
+#include "amaima/storage/decision_writer.h"
+
+namespace amaima::server {
+
+// Records decisions through the storage writer's group commit: serialises the
+// decision once (the same bytes answer the client), adds the raw query text only
+// when telemetry.store_prompts is on, and completes after the commit.
+//
+// @par Thread Safety
+// Thread-safe; the writer is borrowed and must outlive the recorder.
+class StoreDecisionRecorder final : public pipeline::DecisionRecorder {
+ public:
+  StoreDecisionRecorder(storage::DecisionWriter& writer, bool store_prompts);
+
+  boost::asio::awaitable<Result<std::string>> Record(const routing::Decision& decision,
+                                                     std::string_view query_text) override;
+
+  // Builds the stored form of `decision` whose wire form is `body_json`.
+  // `prompt` is kept only if set.
+  static storage::StoredDecision ToStored(const routing::Decision& decision, std::string body_json,
+                                          std::optional<std::string_view> prompt);
+
+ private:
+  storage::DecisionWriter& writer_;
+  bool store_prompts_;
+};
+
+}  // namespace amaima::server

@@ -1,0 +1,102 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "amaima/core/result.h"
+
+namespace amaima::storage {
+
+// One routing decision as recorded (DESIGN.md §4). The indexed fields are copied out of the
+// decision so that lists can be filtered without parsing JSON; `body_json` is the authority.
+struct StoredDecision {
+  std::string decision_id{};      // UUIDv7, canonical lower-case form; sorts by creation time.
+  std::int64_t created_at_ms{0};  // Milliseconds since the Unix epoch.
+  std::string request_id{};
+  std::string org_id{};
+  std::string level{};  // TRIVIAL | SIMPLE | MODERATE | COMPLEX | EXPERT
+  std::string model{};
+  std::string provider{};
+  std::string query_hash{};
+  std::string execution_mode{};  // "decision-only" | "execution-enabled"
+  bool simulated{true};
+  std::string decision_schema_version{};
+  std::string router_model_version{};
+  std::string body_json{};  // The complete decision JSON as answered to the client.
+  std::optional<std::string> prompt_text{};  // Only when telemetry.store_prompts is on.
+
+  friend bool operator==(const StoredDecision&, const StoredDecision&) = default;
+};
+
+// One page of a List() answer, newest first.
+struct DecisionPage {
+  std::vector<StoredDecision> items{};
+  std::string next_cursor{};  // Pass to List() for the next page; empty on the last page.
+};
+
+// Restricts List() to decisions whose fields equal the given values; an empty field matches any.
+struct DecisionFilter {
+  std::string org_id{};
+  std::string level{};
+  std::string model{};
+};
+
+// List() clamps its limit to [1, kMaxDecisionListLimit].
+inline constexpr int kMaxDecisionListLimit = 500;
+
+// Durable record of routing decisions: written in batches by DecisionWriter, read back by
+// GET /v1/decisions{,/{id}}. Implementations: sqlite/SqliteDecisionStore (and later postgres/).
+//
+// All methods block on disk or network I/O: call them from a blocking thread pool
+// (RunBlocking) or from DecisionWriter's thread, never from an I/O thread.
+//
+// @par Thread Safety
+// Implementations are thread-safe: any method may be called from several threads at once.
+//
+// @par Ownership
+// Arguments are borrowed for the duration of the call only; results are owned by the caller.
+class DecisionStore {
+ public:
+  DecisionStore() = default;
+  DecisionStore(const DecisionStore&) = delete;
+  DecisionStore& operator=(const DecisionStore&) = delete;
+  DecisionStore(DecisionStore&&) = delete;
+  DecisionStore& operator=(DecisionStore&&) = delete;
+  virtual ~DecisionStore();
+
+  // Inserts every record of `batch` in one transaction: all of them or none. An empty batch
+  // succeeds. A decision_id that already exists (in the store or twice in the batch) fails the
+  // whole batch with kAlreadyExists; storage failures give kUnavailable or kInternal.
+  virtual Status InsertBatch(std::span<const StoredDecision> batch) = 0;
+
+  // Returns the decision with `decision_id`, or kNotFound.
+  virtual Result<StoredDecision> Get(std::string_view decision_id) = 0;
+
+  // Returns up to `limit` decisions matching `filter`, newest first (decision_id descending),
+  // starting after `cursor` (empty for the first page). Pagination is by key, so inserts between
+  // calls neither duplicate nor skip older decisions. `limit` is clamped to
+  // [1, kMaxDecisionListLimit]. A cursor this store did not produce fails with kInvalidArgument
+  // and reason "VALIDATION_INVALID_CURSOR".
+  virtual Result<DecisionPage> List(const DecisionFilter& filter, int limit,
+                                    std::string_view cursor) = 0;
+
+  // Runs a trivial query to show that the store is reachable (readiness probe).
+  virtual Status Ping() = 0;
+};
+
+// The reason of the error returned for a malformed cursor.
+inline constexpr std::string_view kInvalidCursorReason = "VALIDATION_INVALID_CURSOR";
+
+// Returns the opaque List() cursor that resumes after `decision_id` (base64url, no padding).
+// Shared by all implementations, which page on decision_id.
+std::string EncodeDecisionCursor(std::string_view decision_id);
+
+// Returns the decision_id inside `cursor`, or kInvalidArgument with reason
+// "VALIDATION_INVALID_CURSOR" if `cursor` was not made by EncodeDecisionCursor.
+Result<std::string> DecodeDecisionCursor(std::string_view cursor);
+
+}  // namespace amaima::storage

@@ -1,0 +1,102 @@
+#include "amaima/storage/decision_writer.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "amaima/core/check.h"
+
+namespace amaima::storage {
+
+DecisionWriter::DecisionWriter(DecisionStore& store, DecisionWriterOptions options)
+    : store_(store), options_(options) {
+  AMAIMA_CHECK(options_.batch_max > 0);
+  thread_ = std::thread([this] { Run(); });
+}
+
+DecisionWriter::~DecisionWriter() {
+  Stop();
+}
+
+void DecisionWriter::Stop() {
+  std::lock_guard<std::mutex> stop_lock(stop_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+bool DecisionWriter::stopped() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stopping_;
+}
+
+void DecisionWriter::Enqueue(StoredDecision record, Completion completion) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(record), std::move(completion)});
+      counters_.queue_depth.fetch_add(1, std::memory_order_relaxed);
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
+  }
+  // Completing posts to the caller's executor, so doing it here (inside the initiation) is safe.
+  std::move(completion)(
+      Fail(ErrorCode::kUnavailable, "the decision writer is stopped; the decision was not stored"));
+}
+
+void DecisionWriter::Run() {
+  std::vector<StoredDecision> records;
+  std::vector<Completion> completions;
+  records.reserve(options_.batch_max);
+  completions.reserve(options_.batch_max);
+
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      break;  // Stopping, and everything accepted has been written.
+    }
+    if (options_.linger.count() > 0 && !stopping_ && queue_.size() < options_.batch_max) {
+      wake_.wait_for(lock, options_.linger,
+                     [this] { return stopping_ || queue_.size() >= options_.batch_max; });
+    }
+
+    const std::size_t count = std::min(queue_.size(), options_.batch_max);
+    for (std::size_t i = 0; i < count; ++i) {
+      records.push_back(std::move(queue_.front().record));
+      completions.push_back(std::move(queue_.front().completion));
+      queue_.pop_front();
+    }
+    counters_.queue_depth.fetch_sub(static_cast<std::int64_t>(count), std::memory_order_relaxed);
+    lock.unlock();
+
+    // Appenders keep queueing while this transaction commits; they form the next batch.
+    const Status status = store_.InsertBatch(records);
+    std::uint64_t largest = counters_.largest_batch.load(std::memory_order_relaxed);
+    while (largest < count
+           && !counters_.largest_batch.compare_exchange_weak(largest, count,
+                                                             std::memory_order_relaxed)) {
+    }
+    if (status) {
+      counters_.batches_written.fetch_add(1, std::memory_order_relaxed);
+      counters_.records_written.fetch_add(count, std::memory_order_relaxed);
+    } else {
+      counters_.batches_failed.fetch_add(1, std::memory_order_relaxed);
+      counters_.records_failed.fetch_add(count, std::memory_order_relaxed);
+    }
+    for (Completion& completion : completions) {
+      std::move(completion)(status);
+    }
+    records.clear();
+    completions.clear();
+    lock.lock();
+  }
+}
+
+}  // namespace amaima::storage

@@ -1,0 +1,158 @@
+#include "amaima/storage/sqlite/migrations.h"
+
+#include <array>
+#include <string>
+
+#include "amaima/core/check.h"
+#include "amaima/storage/sqlite/sqlite_handle.h"
+
+namespace amaima::storage {
+namespace {
+
+// Keyset pagination walks decision_id (UUIDv7, time-ordered) downwards: the primary key index
+// serves unfiltered lists, and each filter column has an index ending in decision_id so that a
+// filtered page is a range scan in the right order (no sort).
+constexpr std::string_view kCreateDecisions = R"sql(
+CREATE TABLE decisions (
+  decision_id             TEXT    NOT NULL PRIMARY KEY,
+  created_at_ms           INTEGER NOT NULL,
+  request_id              TEXT    NOT NULL,
+  org_id                  TEXT    NOT NULL,
+  level                   TEXT    NOT NULL,
+  model                   TEXT    NOT NULL,
+  provider                TEXT    NOT NULL,
+  query_hash              TEXT    NOT NULL,
+  execution_mode          TEXT    NOT NULL,
+  simulated               INTEGER NOT NULL CHECK (simulated IN (0, 1)),
+  decision_schema_version TEXT    NOT NULL,
+  router_model_version    TEXT    NOT NULL,
+  body_json               TEXT    NOT NULL,
+  prompt_text             TEXT
+) STRICT;
+CREATE INDEX decisions_by_org ON decisions (org_id, decision_id);
+CREATE INDEX decisions_by_level ON decisions (level, decision_id);
+CREATE INDEX decisions_by_model ON decisions (model, decision_id);
+)sql";
+
+// Append new migrations here; never edit a released one.
+constexpr std::array kMigrations = {
+    SqliteMigration{1, "create_decisions", kCreateDecisions},
+};
+
+constexpr const char* kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+// Rolls back the open transaction unless Commit() was called.
+class TransactionGuard {
+ public:
+  explicit TransactionGuard(sqlite3* db) : db_(db) {}
+
+  TransactionGuard(const TransactionGuard&) = delete;
+  TransactionGuard& operator=(const TransactionGuard&) = delete;
+  TransactionGuard(TransactionGuard&&) = delete;
+  TransactionGuard& operator=(TransactionGuard&&) = delete;
+
+  ~TransactionGuard() {
+    if (db_ != nullptr) {
+      // The error, if any, is the one being returned already; the rollback cannot add to it.
+      (void)ExecSql(db_, "ROLLBACK");
+    }
+  }
+
+  Status Commit() {
+    sqlite3* db = db_;
+    db_ = nullptr;
+    return ExecSql(db, "COMMIT");
+  }
+
+ private:
+  sqlite3* db_;
+};
+
+Status ApplyOne(sqlite3* db, const SqliteMigration& migration) {
+  Status begun = ExecSql(db, "BEGIN IMMEDIATE");
+  if (!begun) {
+    return begun;
+  }
+  TransactionGuard transaction(db);
+  // Re-read inside the write lock: another process may have applied it meanwhile.
+  Result<int> current = SqliteSchemaVersion(db);
+  if (!current) {
+    return current.error();
+  }
+  if (*current >= migration.version) {
+    return transaction.Commit();
+  }
+  Status applied = ExecSql(db, std::string(migration.sql).c_str());
+  if (!applied) {
+    Error error = applied.error();
+    error.message = "migration " + std::to_string(migration.version) + " ("
+                    + std::string(migration.name) + ") failed: " + error.message;
+    return error;
+  }
+  Result<SqliteStatement> record =
+      PrepareSql(db,
+                 "INSERT INTO schema_migrations (version, name, applied_at) "
+                 "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+  if (!record) {
+    return record.error();
+  }
+  sqlite3_bind_int(record->get(), 1, migration.version);
+  sqlite3_bind_text(record->get(), 2, migration.name.data(),
+                    static_cast<int>(migration.name.size()), nullptr);
+  const int rc = sqlite3_step(record->get());
+  if (rc != SQLITE_DONE) {
+    return SqliteError(db, rc, "cannot record migration");
+  }
+  return transaction.Commit();
+}
+
+}  // namespace
+
+std::span<const SqliteMigration> SqliteMigrations() {
+  return kMigrations;
+}
+
+Result<int> SqliteSchemaVersion(sqlite3* db) {
+  Status created = ExecSql(db, kCreateMigrationsTable);
+  if (!created) {
+    return created.error();
+  }
+  Result<SqliteStatement> query =
+      PrepareSql(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!query) {
+    return query.error();
+  }
+  const int rc = sqlite3_step(query->get());
+  if (rc != SQLITE_ROW) {
+    return SqliteError(db, rc, "cannot read the schema version");
+  }
+  return sqlite3_column_int(query->get(), 0);
+}
+
+Status ApplySqliteMigrations(sqlite3* db, std::span<const SqliteMigration> migrations) {
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    AMAIMA_CHECK(migrations[i].version == static_cast<int>(i) + 1);  // A bug in the list.
+  }
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  Result<int> current = SqliteSchemaVersion(db);
+  if (!current) {
+    return current.error();
+  }
+  if (*current > latest) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "the database schema is at version " + std::to_string(*current)
+                    + ", newer than this binary knows (" + std::to_string(latest)
+                    + "); run a newer amaima or restore a backup");
+  }
+  for (const SqliteMigration& migration : migrations.subspan(static_cast<std::size_t>(*current))) {
+    Status applied = ApplyOne(db, migration);
+    if (!applied) {
+      return applied;
+    }
+  }
+  return {};
+}
+
+}  // namespace amaima::storage

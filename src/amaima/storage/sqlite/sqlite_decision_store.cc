@@ -1,0 +1,465 @@
+#include "amaima/storage/sqlite/sqlite_decision_store.h"
+
+#include <algorithm>
+#include <climits>
+#include <utility>
+
+#include "amaima/core/check.h"
+#include "amaima/storage/sqlite/migrations.h"
+
+namespace amaima::storage {
+namespace {
+
+constexpr int kMaxReadConnections = 64;
+
+// Column order shared by the INSERT and every SELECT (see ReadRow).
+constexpr std::string_view kColumns =
+    "decision_id, created_at_ms, request_id, org_id, level, model, provider, query_hash, "
+    "execution_mode, simulated, decision_schema_version, router_model_version, body_json, "
+    "prompt_text";
+
+// List parameters have fixed numbers whatever the query shape, so binding never depends on it.
+constexpr int kListOrgParam = 1;
+constexpr int kListLevelParam = 2;
+constexpr int kListModelParam = 3;
+constexpr int kListCursorParam = 4;
+constexpr int kListLimitParam = 5;
+
+constexpr std::size_t kOrgBit = 1;
+constexpr std::size_t kLevelBit = 2;
+constexpr std::size_t kModelBit = 4;
+constexpr std::size_t kCursorBit = 8;
+
+std::size_t ListShape(const DecisionFilter& filter, bool has_cursor) {
+  return (filter.org_id.empty() ? 0 : kOrgBit) | (filter.level.empty() ? 0 : kLevelBit)
+         | (filter.model.empty() ? 0 : kModelBit) | (has_cursor ? kCursorBit : 0);
+}
+
+std::string ListSqlForShape(std::size_t shape) {
+  std::string sql = "SELECT " + std::string(kColumns) + " FROM decisions";
+  const char* joiner = " WHERE ";
+  const auto add = [&](std::size_t bit, const char* condition) {
+    if ((shape & bit) != 0) {
+      sql += joiner;
+      sql += condition;
+      joiner = " AND ";
+    }
+  };
+  add(kOrgBit, "org_id = ?1");
+  add(kLevelBit, "level = ?2");
+  add(kModelBit, "model = ?3");
+  add(kCursorBit, "decision_id < ?4");
+  sql += " ORDER BY decision_id DESC LIMIT ?5";
+  return sql;
+}
+
+// Resets a statement (ending its implicit read transaction) and clears its bindings on exit.
+class StatementReset {
+ public:
+  explicit StatementReset(sqlite3_stmt* statement) : statement_(statement) {}
+
+  StatementReset(const StatementReset&) = delete;
+  StatementReset& operator=(const StatementReset&) = delete;
+  StatementReset(StatementReset&&) = delete;
+  StatementReset& operator=(StatementReset&&) = delete;
+
+  ~StatementReset() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+
+ private:
+  sqlite3_stmt* statement_;
+};
+
+// Binds `text` without copying; it must stay alive until the statement is reset.
+int BindText(sqlite3_stmt* statement, int index, std::string_view text) {
+  return sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), nullptr);
+}
+
+StoredDecision ReadRow(sqlite3_stmt* statement) {
+  StoredDecision record;
+  record.decision_id = ColumnText(statement, 0);
+  record.created_at_ms = sqlite3_column_int64(statement, 1);
+  record.request_id = ColumnText(statement, 2);
+  record.org_id = ColumnText(statement, 3);
+  record.level = ColumnText(statement, 4);
+  record.model = ColumnText(statement, 5);
+  record.provider = ColumnText(statement, 6);
+  record.query_hash = ColumnText(statement, 7);
+  record.execution_mode = ColumnText(statement, 8);
+  record.simulated = sqlite3_column_int(statement, 9) != 0;
+  record.decision_schema_version = ColumnText(statement, 10);
+  record.router_model_version = ColumnText(statement, 11);
+  record.body_json = ColumnText(statement, 12);
+  if (sqlite3_column_type(statement, 13) != SQLITE_NULL) {
+    record.prompt_text = ColumnText(statement, 13);
+  }
+  return record;
+}
+
+// Runs a statement that returns no rows, then resets it.
+Status StepDone(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
+  const StatementReset reset(statement);
+  const int rc = sqlite3_step(statement);
+  if (rc != SQLITE_DONE) {
+    return SqliteError(db, rc, what);
+  }
+  return {};
+}
+
+// Runs a PRAGMA that answers one text row and returns that row.
+Result<std::string> PragmaText(sqlite3* db, std::string_view sql) {
+  Result<SqliteStatement> pragma = PrepareSql(db, sql);
+  if (!pragma) {
+    return pragma.error();
+  }
+  const int rc = sqlite3_step(pragma->get());
+  if (rc != SQLITE_ROW) {
+    return SqliteError(db, rc, sql);
+  }
+  return ColumnText(pragma->get(), 0);
+}
+
+Status ValidateOptions(const SqliteOptions& options) {
+  if (options.path.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "storage: the SQLite path is empty");
+  }
+  if (options.path == ":memory:") {
+    return Fail(ErrorCode::kInvalidArgument,
+                "storage: the SQLite path must be a plain file path (WAL needs a file)");
+  }
+  if (options.synchronous != "full" && options.synchronous != "normal") {
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "storage: synchronous must be 'full' or 'normal', not '" + options.synchronous + "'");
+  }
+  if (options.busy_timeout.count() < 0 || options.busy_timeout.count() > INT_MAX) {
+    return Fail(ErrorCode::kInvalidArgument, "storage: busy_timeout out of range");
+  }
+  if (options.read_connections < 1 || options.read_connections > kMaxReadConnections) {
+    return Fail(ErrorCode::kInvalidArgument, "storage: read_connections must be in 1..64");
+  }
+  return {};
+}
+
+Status Configure(sqlite3* db, const SqliteOptions& options) {
+  const int rc = sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  if (rc != SQLITE_OK) {
+    return SqliteError(db, rc, "cannot set the busy timeout");
+  }
+  return ExecSql(db, "PRAGMA foreign_keys = ON");
+}
+
+// Inserts one row inside the writer's open transaction.
+Status InsertRow(sqlite3* db, sqlite3_stmt* insert, const StoredDecision& record) {
+  const StatementReset reset(insert);
+  BindText(insert, 1, record.decision_id);
+  sqlite3_bind_int64(insert, 2, record.created_at_ms);
+  BindText(insert, 3, record.request_id);
+  BindText(insert, 4, record.org_id);
+  BindText(insert, 5, record.level);
+  BindText(insert, 6, record.model);
+  BindText(insert, 7, record.provider);
+  BindText(insert, 8, record.query_hash);
+  BindText(insert, 9, record.execution_mode);
+  sqlite3_bind_int(insert, 10, record.simulated ? 1 : 0);
+  BindText(insert, 11, record.decision_schema_version);
+  BindText(insert, 12, record.router_model_version);
+  BindText(insert, 13, record.body_json);
+  if (record.prompt_text.has_value()) {
+    BindText(insert, 14, *record.prompt_text);
+  } else {
+    sqlite3_bind_null(insert, 14);
+  }
+  const int rc = sqlite3_step(insert);
+  if (rc != SQLITE_DONE) {
+    return SqliteError(db, rc, "cannot insert decision " + record.decision_id);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
+  sqlite3* db = writer.db.get();
+  Result<SqliteStatement> begin = PrepareSql(db, "BEGIN IMMEDIATE");
+  if (!begin) {
+    return begin.error();
+  }
+  Result<SqliteStatement> commit = PrepareSql(db, "COMMIT");
+  if (!commit) {
+    return commit.error();
+  }
+  Result<SqliteStatement> rollback = PrepareSql(db, "ROLLBACK");
+  if (!rollback) {
+    return rollback.error();
+  }
+  Result<SqliteStatement> insert = PrepareSql(
+      db, "INSERT INTO decisions (" + std::string(kColumns)
+              + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  if (!insert) {
+    return insert.error();
+  }
+  writer.begin = std::move(*begin);
+  writer.commit = std::move(*commit);
+  writer.rollback = std::move(*rollback);
+  writer.insert = std::move(*insert);
+  return {};
+}
+
+Result<std::unique_ptr<SqliteDecisionStore::ReadConnection>> SqliteDecisionStore::OpenReader(
+    const SqliteOptions& options) {
+  Result<SqliteConnection> reader_db = OpenSqliteConnection(options.path, SQLITE_OPEN_READWRITE);
+  if (!reader_db) {
+    return reader_db.error();
+  }
+  auto reader = std::make_unique<ReadConnection>();
+  reader->db = std::move(*reader_db);
+  sqlite3* db = reader->db.get();
+  Status configured = Configure(db, options);
+  if (!configured) {
+    return configured.error();
+  }
+  // Reads only: a bug that writes through a reader fails instead of bypassing the writer.
+  Status query_only = ExecSql(db, "PRAGMA query_only = ON");
+  if (!query_only) {
+    return query_only.error();
+  }
+  Result<SqliteStatement> get =
+      PrepareSql(db, "SELECT " + std::string(kColumns) + " FROM decisions WHERE decision_id = ?1");
+  if (!get) {
+    return get.error();
+  }
+  Result<SqliteStatement> ping = PrepareSql(db, "SELECT 1 FROM decisions LIMIT 1");
+  if (!ping) {
+    return ping.error();
+  }
+  reader->get = std::move(*get);
+  reader->ping = std::move(*ping);
+  return reader;
+}
+
+class SqliteDecisionStore::ReadLease {
+ public:
+  ReadLease(SqliteDecisionStore& store, ReadConnection& reader)
+      : store_(&store), reader_(&reader) {}
+
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+
+  ReadLease(ReadLease&& other) noexcept
+      : store_(std::exchange(other.store_, nullptr)), reader_(other.reader_) {}
+
+  ReadLease& operator=(ReadLease&&) = delete;
+
+  ~ReadLease() {
+    if (store_ != nullptr) {
+      store_->ReleaseReader(reader_);
+    }
+  }
+
+  ReadConnection& operator*() const { return *reader_; }
+
+  ReadConnection* operator->() const { return reader_; }
+
+ private:
+  SqliteDecisionStore* store_;
+  ReadConnection* reader_;
+};
+
+Result<std::unique_ptr<SqliteDecisionStore>> SqliteDecisionStore::Open(
+    const SqliteOptions& options) {
+  Status valid = ValidateOptions(options);
+  if (!valid) {
+    return valid.error();
+  }
+  // Each connection is used by one thread at a time, which multi-thread mode allows.
+  if (sqlite3_threadsafe() == 0) {
+    return Fail(ErrorCode::kFailedPrecondition, "storage: SQLite was built without threads");
+  }
+
+  Result<SqliteConnection> writer_db =
+      OpenSqliteConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!writer_db) {
+    return writer_db.error();
+  }
+  sqlite3* db = writer_db->get();
+  Status configured = Configure(db, options);
+  if (!configured) {
+    return configured.error();
+  }
+  Result<std::string> journal_mode = PragmaText(db, "PRAGMA journal_mode = WAL");
+  if (!journal_mode) {
+    return journal_mode.error();
+  }
+  if (*journal_mode != "wal") {
+    return Fail(ErrorCode::kFailedPrecondition, "storage: cannot switch '" + options.path
+                                                    + "' to WAL (journal_mode is " + *journal_mode
+                                                    + ")");
+  }
+  const std::string synchronous =
+      options.synchronous == "full" ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+  Status synced = ExecSql(db, synchronous.c_str());
+  if (!synced) {
+    return synced.error();
+  }
+  Status migrated = ApplySqliteMigrations(db, SqliteMigrations());
+  if (!migrated) {
+    Error error = migrated.error();
+    error.message = "storage: '" + options.path + "': " + error.message;
+    return error;
+  }
+
+  WriterConnection writer;
+  writer.db = std::move(*writer_db);
+  Status prepared = PrepareWriterStatements(writer);
+  if (!prepared) {
+    return prepared.error();
+  }
+
+  std::vector<std::unique_ptr<ReadConnection>> readers;
+  for (int i = 0; i < options.read_connections; ++i) {
+    Result<std::unique_ptr<ReadConnection>> reader = OpenReader(options);
+    if (!reader) {
+      return reader.error();
+    }
+    readers.push_back(std::move(*reader));
+  }
+  return std::unique_ptr<SqliteDecisionStore>(
+      new SqliteDecisionStore(std::move(writer), std::move(readers)));
+}
+
+SqliteDecisionStore::SqliteDecisionStore(WriterConnection writer,
+                                         std::vector<std::unique_ptr<ReadConnection>> readers)
+    : writer_(std::move(writer)), readers_(std::move(readers)) {
+  for (const auto& reader : readers_) {
+    idle_readers_.push_back(reader.get());
+  }
+}
+
+// Statements are finalized before their connections close (member order in the structs).
+SqliteDecisionStore::~SqliteDecisionStore() = default;
+
+SqliteDecisionStore::ReadLease SqliteDecisionStore::AcquireReader() {
+  std::unique_lock<std::mutex> lock(pool_mutex_);
+  reader_released_.wait(lock, [this] { return !idle_readers_.empty(); });
+  ReadConnection* reader = idle_readers_.back();
+  idle_readers_.pop_back();
+  return {*this, *reader};
+}
+
+void SqliteDecisionStore::ReleaseReader(ReadConnection* reader) {
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    idle_readers_.push_back(reader);
+  }
+  reader_released_.notify_one();
+}
+
+Status SqliteDecisionStore::InsertBatch(std::span<const StoredDecision> batch) {
+  if (batch.empty()) {
+    return {};
+  }
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  sqlite3* db = writer_.db.get();
+  Status begun = StepDone(db, writer_.begin.get(), "cannot begin a transaction");
+  if (!begun) {
+    return begun;
+  }
+  Status inserted;
+  for (const StoredDecision& record : batch) {
+    inserted = InsertRow(db, writer_.insert.get(), record);
+    if (!inserted) {
+      break;
+    }
+  }
+  if (inserted) {
+    inserted = StepDone(db, writer_.commit.get(), "cannot commit decisions");
+  }
+  if (!inserted && sqlite3_get_autocommit(db) == 0) {
+    // Still inside the transaction: undo the rows already inserted. The insert error is the one
+    // to report; a failing rollback leaves the connection to SQLite's own recovery.
+    (void)StepDone(db, writer_.rollback.get(), "cannot roll back");
+  }
+  return inserted;
+}
+
+Result<StoredDecision> SqliteDecisionStore::Get(std::string_view decision_id) {
+  const ReadLease reader = AcquireReader();
+  sqlite3_stmt* get = reader->get.get();
+  const StatementReset reset(get);
+  BindText(get, 1, decision_id);
+  const int rc = sqlite3_step(get);
+  if (rc == SQLITE_DONE) {
+    return Fail(ErrorCode::kNotFound, "decision " + std::string(decision_id) + " not found");
+  }
+  if (rc != SQLITE_ROW) {
+    return SqliteError(reader->db.get(), rc, "cannot read decision");
+  }
+  return ReadRow(get);
+}
+
+std::string SqliteDecisionStore::ListSql(const DecisionFilter& filter, bool has_cursor) {
+  return ListSqlForShape(ListShape(filter, has_cursor));
+}
+
+Result<DecisionPage> SqliteDecisionStore::List(const DecisionFilter& filter, int limit,
+                                               std::string_view cursor) {
+  std::string after;
+  if (!cursor.empty()) {
+    Result<std::string> decoded = DecodeDecisionCursor(cursor);
+    if (!decoded) {
+      return decoded.error();
+    }
+    after = std::move(*decoded);
+  }
+  limit = std::clamp(limit, 1, kMaxDecisionListLimit);
+
+  const ReadLease reader = AcquireReader();
+  const std::size_t shape = ListShape(filter, !cursor.empty());
+  SqliteStatement& cached = reader->list[shape];
+  if (cached == nullptr) {
+    Result<SqliteStatement> prepared = PrepareSql(reader->db.get(), ListSqlForShape(shape));
+    if (!prepared) {
+      return prepared.error();
+    }
+    cached = std::move(*prepared);
+  }
+  sqlite3_stmt* list = cached.get();
+  const StatementReset reset(list);
+  BindText(list, kListOrgParam, filter.org_id);
+  BindText(list, kListLevelParam, filter.level);
+  BindText(list, kListModelParam, filter.model);
+  BindText(list, kListCursorParam, after);
+  // One row more than asked tells whether another page exists.
+  sqlite3_bind_int(list, kListLimitParam, limit + 1);
+
+  DecisionPage page;
+  page.items.reserve(static_cast<std::size_t>(std::min(limit, 64)));
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_cursor = EncodeDecisionCursor(page.items.back().decision_id);
+      break;
+    }
+    page.items.push_back(ReadRow(list));
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    return SqliteError(reader->db.get(), rc, "cannot list decisions");
+  }
+  return page;
+}
+
+Status SqliteDecisionStore::Ping() {
+  const ReadLease reader = AcquireReader();
+  sqlite3_stmt* ping = reader->ping.get();
+  const StatementReset reset(ping);
+  const int rc = sqlite3_step(ping);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    return SqliteError(reader->db.get(), rc, "storage ping failed");
+  }
+  return {};
+}
+
+}  // namespace amaima::storage

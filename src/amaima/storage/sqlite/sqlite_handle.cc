@@ -1,0 +1,78 @@
+#include "amaima/storage/sqlite/sqlite_handle.h"
+
+#include <climits>
+
+namespace amaima::storage {
+
+Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string message(what);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  ErrorCode code = ErrorCode::kInternal;
+  switch (rc & 0xFF) {  // The primary result code.
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+      code = ErrorCode::kUnavailable;
+      break;
+    case SQLITE_CONSTRAINT:
+      code = (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+                 ? ErrorCode::kAlreadyExists
+                 : ErrorCode::kInvalidArgument;
+      break;
+    default:
+      break;
+  }
+  return Fail(code, std::move(message));
+}
+
+Result<SqliteConnection> OpenSqliteConnection(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  // sqlite3_open_v2 allocates a handle even on failure (except out of memory); close it.
+  SqliteConnection db(raw);
+  if (rc != SQLITE_OK) {
+    return SqliteError(db.get(), rc, "cannot open SQLite database '" + path + "'");
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  return db;
+}
+
+Status ExecSql(sqlite3* db, const char* sql) {
+  char* error_message = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error_message);
+  if (rc != SQLITE_OK) {
+    // The same text as sqlite3_errmsg(), which SqliteError reports.
+    sqlite3_free(error_message);
+    return SqliteError(db, rc, "SQL failed");
+  }
+  return {};
+}
+
+Result<SqliteStatement> PrepareSql(sqlite3* db, std::string_view sql) {
+  if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
+    return Fail(ErrorCode::kInternal, "SQL text too long");
+  }
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  SqliteStatement statement(raw);
+  if (rc != SQLITE_OK) {
+    return SqliteError(db, rc, "cannot prepare SQL");
+  }
+  return statement;
+}
+
+std::string ColumnText(sqlite3_stmt* statement, int index) {
+  const unsigned char* text = sqlite3_column_text(statement, index);
+  if (text == nullptr) {
+    return {};
+  }
+  const int size = sqlite3_column_bytes(statement, index);
+  return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)};
+}
+
+}  // namespace amaima::storage

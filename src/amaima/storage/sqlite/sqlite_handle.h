@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <sqlite3.h>
+
+#include "amaima/core/result.h"
+
+namespace amaima::storage {
+
+// Owning handles for SQLite objects, shared by the SQLite stores and migrations. Like the raw
+// sqlite3 objects they wrap, they are not thread-safe: one thread uses a connection at a time.
+
+struct SqliteConnectionCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+
+struct SqliteStatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+
+using SqliteConnection = std::unique_ptr<sqlite3, SqliteConnectionCloser>;
+using SqliteStatement = std::unique_ptr<sqlite3_stmt, SqliteStatementFinalizer>;
+
+// Returns an Error for SQLite result code `rc` met while doing `what`, with the connection's
+// message. Busy/locked and I/O errors map to kUnavailable, constraint violations to
+// kAlreadyExists, anything else to kInternal.
+Error SqliteError(sqlite3* db, int rc, std::string_view what);
+
+// Opens (creating if needed) the database at `path` with `flags` (SQLITE_OPEN_*) in
+// multi-thread mode and extended result codes.
+Result<SqliteConnection> OpenSqliteConnection(const std::string& path, int flags);
+
+// Runs `sql` (one or more statements, no results) on `db`.
+Status ExecSql(sqlite3* db, const char* sql);
+
+// Prepares `sql` for repeated use.
+Result<SqliteStatement> PrepareSql(sqlite3* db, std::string_view sql);
+
+// Returns column `index` of the current row of `statement` as text ("" for NULL).
+std::string ColumnText(sqlite3_stmt* statement, int index);
+
+}  // namespace amaima::storage
