@@ -127,7 +127,7 @@ TEST_F(IntegrationTest, PinnedModelAndConstraintsCarryReasonCodes) {
   const ClientResponse unknown =
       client_->Post("/v1/simulate", R"({"query":"hi","model":"no-such-model"})");
   const ClientResponse impossible =
-      client_->Post("/v1/simulate", R"({"query":"Prove Fermat's little theorem.","max_cost_usd":1e-12})");
+      client_->Post("/v1/simulate", R"({"query":"Prove it.","model":"gpt-4o","max_cost_usd":1e-12})");
 
   ASSERT_EQ(pinned.status, 200) << pinned.body;
   EXPECT_EQ(Body(pinned).at("route").at("model").as_string(), "gpt-4o");

@@ -90,10 +90,11 @@ net::awaitable<void> Shutdown(http::HttpServer& http,
   logger.Info("shutting down", {{"deadline_ms", std::to_string(deadline.count())}});
   co_await http.Stop(deadline);
   // Stop() blocks until the queue is committed: keep it off the I/O threads.
-  co_await RunBlocking(pool, [&writer] {
+  auto drain = [&writer] {
     writer.Stop();
     return true;
-  });
+  };
+  co_await RunBlocking(pool, drain);
   logger.Info("stopped", {{"decisions_written", std::to_string(writer.counters().records_written.load())}});
   io.stop();
 }

@@ -147,8 +147,10 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
   }
   storage::DecisionStore& store = store_;
   const std::string decision_id = *id;
-  Result<storage::StoredDecision> stored =
-      co_await RunBlocking(blocking_pool_, [&store, decision_id] { return store.Get(decision_id); });
+  // Lambdas are named locals: GCC 12 miscompiles a capturing lambda inside a
+  // co_await expression (CONVENTIONS §2.5).
+  auto get = [&store, decision_id] { return store.Get(decision_id); };
+  Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
   if (!stored) {
     co_return http::ErrorResponse(
         stored.error().code == ErrorCode::kNotFound ? DecisionNotFound(decision_id) : stored.error(),
@@ -173,8 +175,8 @@ boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
                                   request.request_id);
   }
   storage::DecisionStore& store = store_;
-  Result<storage::StoredDecision> stored =
-      co_await RunBlocking(blocking_pool_, [&store, id] { return store.Get(id); });
+  auto get = [&store, id] { return store.Get(id); };
+  Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
   if (!stored) {
     co_return http::ErrorResponse(
         stored.error().code == ErrorCode::kNotFound ? DecisionNotFound(id) : stored.error(),
@@ -214,8 +216,8 @@ boost::asio::awaitable<HttpResponse> V1Api::ListDecisions(HttpRequest& request) 
   }
   const std::string cursor = request.QueryParam("cursor").value_or("");
   storage::DecisionStore& store = store_;
-  Result<storage::DecisionPage> page = co_await RunBlocking(
-      blocking_pool_, [&store, filter, limit, cursor] { return store.List(filter, limit, cursor); });
+  auto list = [&store, filter, limit, cursor] { return store.List(filter, limit, cursor); };
+  Result<storage::DecisionPage> page = co_await RunBlocking(blocking_pool_, list);
   if (!page) {
     co_return http::ErrorResponse(page.error(), request.request_id);
   }
@@ -240,7 +242,8 @@ boost::asio::awaitable<HttpResponse> V1Api::Live(HttpRequest& /*request*/) {
 
 boost::asio::awaitable<HttpResponse> V1Api::Ready(HttpRequest& /*request*/) {
   storage::DecisionStore& store = store_;
-  Status ping = co_await RunBlocking(blocking_pool_, [&store] { return store.Ping(); });
+  auto check = [&store] { return store.Ping(); };
+  Status ping = co_await RunBlocking(blocking_pool_, check);
   json::object checks;
   checks["store"] = ping ? std::string("ok") : ping.error().message;
   json::object body{{"status", ping ? "ready" : "not_ready"}, {"checks", std::move(checks)}};

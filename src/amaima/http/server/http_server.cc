@@ -293,7 +293,10 @@ class HttpServer::Impl {
       auto [read_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser,
                                                                         kAsTuple);
       if (read_ec) {
-        if (read_ec == bhttp::error::header_limit) {
+        if (read_ec == bhttp::error::body_limit) {
+          // Beast checks Content-Length against the limit while reading the header.
+          co_await WriteError(stream, PayloadTooLarge(), true);
+        } else if (read_ec == bhttp::error::header_limit) {
           co_await WriteError(stream, Fail(ErrorCode::kInvalidArgument, "VALIDATION_HEADERS_TOO_LARGE",
                                            "request headers exceed 16 KiB"),
                               true);
