@@ -1,3 +1,5 @@
 #include "amaima/cli/cli.h"
 
-int main(int argc, char** argv) { return amaima::cli::RunCli(argc, argv); }
+int main(int argc, char** argv) {
+  return amaima::cli::RunCli(argc, argv);
+}

@@ -106,6 +106,7 @@ const std::vector<std::string>& DevQueries() {
 void BM_DecisionGeneralQueries(benchmark::State& state) {
   RunDecisions(state, GeneralQueries(), false);
 }
+
 void BM_DecisionDevQueries(benchmark::State& state) {
   if (DevQueries().empty()) {
     state.SkipWithError("../shared/data/complexity/dev.jsonl not found");
@@ -113,6 +114,7 @@ void BM_DecisionDevQueries(benchmark::State& state) {
   }
   RunDecisions(state, DevQueries(), false);
 }
+
 void BM_DecisionAndJsonGeneralQueries(benchmark::State& state) {
   RunDecisions(state, GeneralQueries(), true);
 }

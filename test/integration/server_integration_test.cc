@@ -4,8 +4,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -14,6 +12,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
 
 #include "test/support/http_client.h"
 #include "test/support/server_process.h"
@@ -51,6 +50,7 @@ class IntegrationTest : public ::testing::Test {
     server_->Start();
     client_ = std::make_unique<HttpClient>(server_->port());
   }
+
   void TearDown() override {
     client_.reset();
     server_.reset();
@@ -96,7 +96,8 @@ TEST_F(IntegrationTest, SimulateReturnsACompleteDecision) {
 }
 
 TEST_F(IntegrationTest, SameQueryGivesTheSameDecisionApartFromIdsAndTimes) {
-  const std::string body = R"({"query":"Write a SQL query that deletes duplicate rows.","max_tokens":300})";
+  const std::string body =
+      R"({"query":"Write a SQL query that deletes duplicate rows.","max_tokens":300})";
   json::object first = Body(client_->Post("/v1/simulate", body));
   json::object second = Body(client_->Post("/v1/simulate", body));
 
@@ -109,11 +110,11 @@ TEST_F(IntegrationTest, SameQueryGivesTheSameDecisionApartFromIdsAndTimes) {
 }
 
 TEST_F(IntegrationTest, SimulateAcceptsOpenAiMessagesAndHonoursClientRequestId) {
-  const ClientResponse response = client_->Request(
-      "POST", "/v1/simulate",
-      R"({"model":"auto","messages":[{"role":"system","content":"Be brief."},
+  const ClientResponse response =
+      client_->Request("POST", "/v1/simulate",
+                       R"({"model":"auto","messages":[{"role":"system","content":"Be brief."},
           {"role":"user","content":[{"type":"text","text":"hello there"}]}]})",
-      "application/json; charset=utf-8", {{"x-request-id", "client-req-42"}});
+                       "application/json; charset=utf-8", {{"x-request-id", "client-req-42"}});
 
   ASSERT_EQ(response.status, 200) << response.body;
   EXPECT_EQ(response.headers.at("x-request-id"), "client-req-42");
@@ -122,12 +123,11 @@ TEST_F(IntegrationTest, SimulateAcceptsOpenAiMessagesAndHonoursClientRequestId) 
 }
 
 TEST_F(IntegrationTest, PinnedModelAndConstraintsCarryReasonCodes) {
-  const ClientResponse pinned =
-      client_->Post("/v1/simulate", R"({"query":"hi","model":"gpt-4o"})");
+  const ClientResponse pinned = client_->Post("/v1/simulate", R"({"query":"hi","model":"gpt-4o"})");
   const ClientResponse unknown =
       client_->Post("/v1/simulate", R"({"query":"hi","model":"no-such-model"})");
-  const ClientResponse impossible =
-      client_->Post("/v1/simulate", R"({"query":"Prove it.","model":"gpt-4o","max_cost_usd":1e-12})");
+  const ClientResponse impossible = client_->Post(
+      "/v1/simulate", R"({"query":"Prove it.","model":"gpt-4o","max_cost_usd":1e-12})");
 
   ASSERT_EQ(pinned.status, 200) << pinned.body;
   EXPECT_EQ(Body(pinned).at("route").at("model").as_string(), "gpt-4o");
@@ -174,7 +174,8 @@ TEST_F(IntegrationTest, ListDecisionsPaginatesNewestFirstWithoutGapsOrRepeats) {
     for (const auto& item : body.at("data").as_array()) {
       seen.emplace_back(item.at("decision_id").as_string());
     }
-    cursor = body.at("next_cursor").is_null() ? "" : std::string(body.at("next_cursor").as_string());
+    cursor =
+        body.at("next_cursor").is_null() ? "" : std::string(body.at("next_cursor").as_string());
     EXPECT_EQ(body.at("has_more").as_bool(), !cursor.empty());
     ++pages;
   } while (!cursor.empty() && pages < 10);
@@ -190,7 +191,8 @@ TEST_F(IntegrationTest, ListDecisionsPaginatesNewestFirstWithoutGapsOrRepeats) {
 }
 
 TEST_F(IntegrationTest, QueryInDecisionOnlyModeSimulates) {
-  const ClientResponse response = client_->Post("/v1/query", R"({"query":"Summarise the French revolution."})");
+  const ClientResponse response =
+      client_->Post("/v1/query", R"({"query":"Summarise the French revolution."})");
 
   ASSERT_EQ(response.status, 200) << response.body;
   const json::object body = Body(response);
@@ -199,7 +201,8 @@ TEST_F(IntegrationTest, QueryInDecisionOnlyModeSimulates) {
   EXPECT_TRUE(body.at("actual_cost_usd").is_null());
   EXPECT_EQ(body.at("decision").at("decision_id").as_string(),
             response.headers.at("x-amaima-decision-id"));
-  EXPECT_EQ(client_->Get("/v1/decisions/" + response.headers.at("x-amaima-decision-id")).status, 200);
+  EXPECT_EQ(client_->Get("/v1/decisions/" + response.headers.at("x-amaima-decision-id")).status,
+            200);
 }
 
 TEST_F(IntegrationTest, ExecuteIsRefusedWithTheDecisionIdWhileDecisionOnly) {
@@ -207,8 +210,8 @@ TEST_F(IntegrationTest, ExecuteIsRefusedWithTheDecisionIdWhileDecisionOnly) {
       client_->Post("/v1/simulate", R"({"query":"hi"})").headers.at("x-amaima-decision-id");
 
   const ClientResponse refused = client_->Post("/v1/execute", R"({"decision_id":")" + id + "\"}");
-  const ClientResponse unknown = client_->Post(
-      "/v1/execute", R"({"decision_id":"01890000-0000-7000-8000-000000000000"})");
+  const ClientResponse unknown =
+      client_->Post("/v1/execute", R"({"decision_id":"01890000-0000-7000-8000-000000000000"})");
   const ClientResponse missing = client_->Post("/v1/execute", "{}");
 
   EXPECT_EQ(refused.status, 503);
@@ -225,19 +228,29 @@ TEST_F(IntegrationTest, BadInputGetsPreciseErrors) {
     int status;
     std::string code, field;
   };
+
   const std::vector<Case> cases = {
       {"POST", "/v1/simulate", "{not json", "application/json", 400, "VALIDATION_INVALID_JSON", ""},
       {"POST", "/v1/simulate", "[1,2]", "application/json", 400, "VALIDATION_INVALID_TYPE", "$"},
-      {"POST", "/v1/simulate", R"({"query":42})", "application/json", 400, "VALIDATION_INVALID_TYPE", "query"},
-      {"POST", "/v1/simulate", R"({"query":"  "})", "application/json", 400, "VALIDATION_INVALID_VALUE", "query"},
+      {"POST", "/v1/simulate", R"({"query":42})", "application/json", 400,
+       "VALIDATION_INVALID_TYPE", "query"},
+      {"POST", "/v1/simulate", R"({"query":"  "})", "application/json", 400,
+       "VALIDATION_INVALID_VALUE", "query"},
       {"POST", "/v1/simulate", "{}", "application/json", 400, "VALIDATION_MISSING_FIELD", "query"},
-      {"POST", "/v1/simulate", R"({"query":"a","messages":[]})", "application/json", 400, "VALIDATION_CONFLICTING_FIELDS", "query"},
-      {"POST", "/v1/simulate", R"({"messages":[{"role":"user"}]})", "application/json", 400, "VALIDATION_MISSING_FIELD", "messages[0].content"},
-      {"POST", "/v1/simulate", R"({"messages":[{"role":"robot","content":"x"}]})", "application/json", 400, "VALIDATION_INVALID_VALUE", "messages[0].role"},
-      {"POST", "/v1/simulate", R"({"query":"a","max_cost_usd":"cheap"})", "application/json", 400, "VALIDATION_INVALID_TYPE", "max_cost_usd"},
-      {"POST", "/v1/simulate", R"({"query":"a","max_latency_ms":-5})", "application/json", 400, "VALIDATION_INVALID_VALUE", "max_latency_ms"},
-      {"POST", "/v1/simulate", R"({"query":"a","max_tokens":1.5})", "application/json", 400, "VALIDATION_INVALID_TYPE", "max_tokens"},
-      {"POST", "/v1/simulate", R"({"query":"a"})", "text/plain", 415, "VALIDATION_UNSUPPORTED_MEDIA_TYPE", ""},
+      {"POST", "/v1/simulate", R"({"query":"a","messages":[]})", "application/json", 400,
+       "VALIDATION_CONFLICTING_FIELDS", "query"},
+      {"POST", "/v1/simulate", R"({"messages":[{"role":"user"}]})", "application/json", 400,
+       "VALIDATION_MISSING_FIELD", "messages[0].content"},
+      {"POST", "/v1/simulate", R"({"messages":[{"role":"robot","content":"x"}]})",
+       "application/json", 400, "VALIDATION_INVALID_VALUE", "messages[0].role"},
+      {"POST", "/v1/simulate", R"({"query":"a","max_cost_usd":"cheap"})", "application/json", 400,
+       "VALIDATION_INVALID_TYPE", "max_cost_usd"},
+      {"POST", "/v1/simulate", R"({"query":"a","max_latency_ms":-5})", "application/json", 400,
+       "VALIDATION_INVALID_VALUE", "max_latency_ms"},
+      {"POST", "/v1/simulate", R"({"query":"a","max_tokens":1.5})", "application/json", 400,
+       "VALIDATION_INVALID_TYPE", "max_tokens"},
+      {"POST", "/v1/simulate", R"({"query":"a"})", "text/plain", 415,
+       "VALIDATION_UNSUPPORTED_MEDIA_TYPE", ""},
       {"GET", "/v1/nope", "", "", 404, "SYSTEM_ROUTE_NOT_FOUND", ""},
       {"GET", "/v1/simulate", "", "", 405, "SYSTEM_METHOD_NOT_ALLOWED", ""},
       {"DELETE", "/v1/decisions", "", "", 405, "SYSTEM_METHOD_NOT_ALLOWED", ""},
@@ -266,7 +279,8 @@ TEST_F(IntegrationTest, OversizedBodyGets413AndTheServerKeepsServing) {
 
 TEST_F(IntegrationTest, GarbageOnTheWireDoesNotHurtTheServer) {
   for (const std::string& garbage :
-       {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11), std::string("GET / HTTP/9.9\r\n\r\n"),
+       {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
+        std::string("GET / HTTP/9.9\r\n\r\n"),
         std::string("POST /v1/simulate HTTP/1.1\r\nContent-Length: -4\r\n\r\n"),
         std::string("BREW /pot HTTP/1.1\r\nHost: x\r\n") + std::string(40000, 'X') + "\r\n\r\n"}) {
     const int fd = ConnectRaw(server_->port());
@@ -305,8 +319,8 @@ TEST(DurabilityIntegrationTest, DecisionsAnsweredBeforeKillNineSurviveIt) {
     server.Start();
     HttpClient client(server.port());
     for (int i = 0; i < 40; ++i) {
-      const ClientResponse r = client.Post(
-          "/v1/simulate", R"({"query":"durable question )" + std::to_string(i) + "\"}");
+      const ClientResponse r =
+          client.Post("/v1/simulate", R"({"query":"durable question )" + std::to_string(i) + "\"}");
       ASSERT_EQ(r.status, 200);
       answered.emplace_back(r.headers.at("x-amaima-decision-id"), r.body);
     }
@@ -337,9 +351,10 @@ TEST(ShutdownIntegrationTest, SigtermFinishesInFlightRequestsAndRefusesNewOnes) 
   const std::string body = R"({"query":"in flight during shutdown"})";
   const int fd = ConnectRaw(server.port());
   ASSERT_GE(fd, 0);
-  WriteRaw(fd, "POST /v1/simulate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-               body.substr(0, 10));
+  WriteRaw(fd,
+           "POST /v1/simulate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Content-Length: "
+               + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
   // Make sure the server has read the headers before the signal.
   ASSERT_EQ(client.Get("/health/live").status, 200);
 
@@ -390,9 +405,9 @@ TEST(PrivacyIntegrationTest, RawQueryTextIsStoredOnlyWhenEnabled) {
   for (const bool store_prompts : {false, true}) {
     const std::string dir = MakeTempDir();
     {
-      ServerProcess server(dir, {},
-                           {std::string("AMAIMA_TELEMETRY__STORE_PROMPTS=") +
-                            (store_prompts ? "true" : "false")});
+      ServerProcess server(
+          dir, {},
+          {std::string("AMAIMA_TELEMETRY__STORE_PROMPTS=") + (store_prompts ? "true" : "false")});
       server.Start();
       HttpClient client(server.port());
       const ClientResponse r = client.Post("/v1/simulate", R"({"query":")" + secret_text + "\"}");
@@ -407,7 +422,8 @@ TEST(PrivacyIntegrationTest, RawQueryTextIsStoredOnlyWhenEnabled) {
 }
 
 TEST(CliIntegrationTest, RouteDecisionsAndConfigCommands) {
-  const auto [route_code, route_out] = RunCommand({"route", "What is the capital of France?", "--compact"});
+  const auto [route_code, route_out] =
+      RunCommand({"route", "What is the capital of France?", "--compact"});
   EXPECT_EQ(route_code, 0);
   const json::object decision = json::parse(route_out).as_object();
   EXPECT_EQ(decision.at("decision_schema_version").as_string(), "1.0.0");
@@ -422,7 +438,8 @@ TEST(CliIntegrationTest, RouteDecisionsAndConfigCommands) {
     server.Signal(SIGTERM);
     ASSERT_EQ(server.Wait(), 0);
   }
-  const auto [list_code, list_out] = RunCommand({"decisions", "list", "--data-dir", dir, "--compact"});
+  const auto [list_code, list_out] =
+      RunCommand({"decisions", "list", "--data-dir", dir, "--compact"});
   EXPECT_EQ(list_code, 0);
   EXPECT_NE(list_out.find(id), std::string::npos);
   const auto [show_code, show_out] = RunCommand({"decisions", "show", id, "--data-dir", dir});

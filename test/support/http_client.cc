@@ -82,6 +82,7 @@ class HttpClient::Impl {
     stream_.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
     connected_ = true;
   }
+
   void Close() {
     beast::error_code ignored;
     stream_.socket().close(ignored);
@@ -97,7 +98,10 @@ class HttpClient::Impl {
 };
 
 HttpClient::HttpClient(std::uint16_t port) : impl_(new Impl(port)) {}
-HttpClient::~HttpClient() { delete impl_; }
+
+HttpClient::~HttpClient() {
+  delete impl_;
+}
 
 ClientResponse HttpClient::Request(std::string_view method, std::string_view target,
                                    std::string_view body, std::string_view content_type,

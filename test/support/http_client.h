@@ -34,6 +34,7 @@ class HttpClient {
                          const std::map<std::string, std::string>& headers = {});
 
   ClientResponse Get(std::string_view target) { return Request("GET", target, {}, ""); }
+
   ClientResponse Post(std::string_view target, std::string_view body) {
     return Request("POST", target, body);
   }

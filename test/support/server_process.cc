@@ -50,8 +50,8 @@ void ServerProcess::Start() {
   std::filesystem::create_directories(data_dir_);
   const std::string ready_file = data_dir_ + "/ready.port";
   std::filesystem::remove(ready_file);
-  std::vector<std::string> args = {Binary(), "serve", "--port", "0", "--data-dir", data_dir_,
-                                   "--ready-file", ready_file};
+  std::vector<std::string> args = {Binary(),     "serve",   "--port",       "0",
+                                   "--data-dir", data_dir_, "--ready-file", ready_file};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -90,7 +90,9 @@ void ServerProcess::Start() {
   throw std::runtime_error("amaima serve did not become ready within 30 s");
 }
 
-void ServerProcess::Signal(int signal) const { ::kill(pid_, signal); }
+void ServerProcess::Signal(int signal) const {
+  ::kill(pid_, signal);
+}
 
 int ServerProcess::Wait() {
   int status = 0;

@@ -26,7 +26,9 @@ class ServerProcess {
   // Starts the child and waits (up to 30 s) until it accepts connections.
   // Throws std::runtime_error if it exits or does not become ready.
   void Start();
+
   std::uint16_t port() const { return port_; }
+
   pid_t pid() const { return pid_; }
 
   // Sends `signal` to the child.

@@ -5,7 +5,6 @@
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -22,6 +21,8 @@
 #include "amaima/server/query_hash_key.h"
 #include "amaima/server/server.h"
 #include "amaima/storage/sqlite/sqlite_decision_store.h"
+
+#include <CLI/CLI.hpp>
 
 #ifndef AMAIMA_VERSION
 #define AMAIMA_VERSION "0.0.0"
@@ -81,8 +82,8 @@ std::string Pretty(const boost::json::value& value, int indent) {
     for (const auto& member : value.get_object()) {
       out += first ? "" : ",\n";
       first = false;
-      out += pad + boost::json::serialize(boost::json::value(member.key())) + ": " +
-             Pretty(member.value(), indent + 2);
+      out += pad + boost::json::serialize(boost::json::value(member.key())) + ": "
+             + Pretty(member.value(), indent + 2);
     }
     return out + "\n" + close_pad + "}";
   }
@@ -193,8 +194,8 @@ Result<std::unique_ptr<storage::SqliteDecisionStore>> OpenStore(const ConfigFlag
   options.read_connections = 1;
   std::error_code ec;
   if (!std::filesystem::exists(options.path, ec)) {
-    return Fail(ErrorCode::kNotFound, "no database at " + options.path +
-                                          " (start `amaima serve` first, or pass --data-dir)");
+    return Fail(ErrorCode::kNotFound, "no database at " + options.path
+                                          + " (start `amaima serve` first, or pass --data-dir)");
   }
   return storage::SqliteDecisionStore::Open(options);
 }
@@ -216,9 +217,8 @@ int ListDecisions(const ConfigFlags& flags, int limit, const std::string& cursor
     body += (i > 0 ? "," : "") + page->items[i].body_json;
   }
   body += R"(],"next_cursor":)";
-  body += page->next_cursor.empty()
-              ? "null"
-              : boost::json::serialize(boost::json::value(page->next_cursor));
+  body += page->next_cursor.empty() ? "null"
+                                    : boost::json::serialize(boost::json::value(page->next_cursor));
   body += '}';
   PrintJson(body, !compact);
   return 0;

@@ -12,11 +12,14 @@ class ScriptedStage final : public Stage {
  public:
   ScriptedStage(std::string name, std::vector<std::string>& log, Result<Verdict> answer)
       : name_(std::move(name)), log_(log), answer_(std::move(answer)) {}
+
   std::string_view name() const override { return name_; }
+
   boost::asio::awaitable<Result<Verdict>> OnRequest(Exchange& /*exchange*/) override {
     log_.push_back("request:" + name_);
     co_return answer_;
   }
+
   void OnComplete(Exchange& /*exchange*/) override { log_.push_back("complete:" + name_); }
 
  private:
@@ -47,9 +50,9 @@ TEST(PipelineTest, RunsStagesInOrderAndCompletesInReverse) {
 
 TEST(PipelineTest, StopsAtFirstFailingStageAndReturnsItsError) {
   std::vector<std::string> log;
-  const Pipeline pipeline =
-      Make(log, {Verdict::kContinue, Fail(ErrorCode::kResourceExhausted, "slow down"),
-                 Verdict::kContinue});
+  const Pipeline pipeline = Make(
+      log,
+      {Verdict::kContinue, Fail(ErrorCode::kResourceExhausted, "slow down"), Verdict::kContinue});
   Exchange exchange;
 
   const Status status = testing::RunToCompletion(pipeline.Run(exchange));

@@ -1,9 +1,9 @@
 #include "amaima/routing/device_profile.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 namespace amaima::routing {
 namespace {

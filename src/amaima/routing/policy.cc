@@ -8,7 +8,7 @@ namespace amaima::routing {
 namespace {
 
 constexpr std::array<std::int64_t, kLevelCount> kDefaultExpectedOutputTokens = {60, 200, 500, 900,
-                                                                                 1600};
+                                                                                1600};
 // Trust in the output-length estimate when the client gives no max_tokens: longer,
 // harder answers vary more.
 constexpr std::array<double, kLevelCount> kEstimateConfidence = {0.85, 0.8, 0.7, 0.6, 0.5};
@@ -16,8 +16,8 @@ constexpr std::size_t kDerivedFallbacks = 3;
 
 bool HasCapability(const config::ModelConfig& model, Capability capability) {
   const std::string_view name = CapabilityName(capability);
-  return std::find(model.capabilities.begin(), model.capabilities.end(), name) !=
-         model.capabilities.end();
+  return std::find(model.capabilities.begin(), model.capabilities.end(), name)
+         != model.capabilities.end();
 }
 
 void AddReason(std::vector<ReasonCode>& reasons, ReasonCode code) {
@@ -47,8 +47,8 @@ Result<std::unique_ptr<RoutingPolicy>> RoutingPolicy::Create(const config::Confi
     const auto model = policy->models_.find(mapping->second);
     if (model == policy->models_.end()) {
       return Fail(ErrorCode::kInvalidArgument, "CONFIG_INVALID",
-                  "router.model_mapping." + std::string(LevelName(level)) + " names unknown model " +
-                      mapping->second);
+                  "router.model_mapping." + std::string(LevelName(level)) + " names unknown model "
+                      + mapping->second);
     }
     policy->mapped_[static_cast<std::size_t>(LevelIndex(level))] = &model->second;
     const auto expected = config.router.expected_output_tokens.find(std::string(LevelName(level)));
@@ -85,13 +85,14 @@ Estimates RoutingPolicy::Estimate(const config::ModelConfig& model, const Policy
   if (model.max_output_tokens > 0) {
     estimates.output_tokens = std::min(estimates.output_tokens, model.max_output_tokens);
   }
-  estimates.cost_usd =
-      (static_cast<double>(estimates.input_tokens) * model.input_price_per_1m +
-       static_cast<double>(estimates.output_tokens) * model.output_price_per_1m) /
-      1'000'000.0;
-  const double tokens_per_second = model.output_tokens_per_second > 0 ? model.output_tokens_per_second : 1.0;
-  estimates.latency_ms = model.typical_latency_ms +
-                         1000.0 * static_cast<double>(estimates.output_tokens) / tokens_per_second;
+  estimates.cost_usd = (static_cast<double>(estimates.input_tokens) * model.input_price_per_1m
+                        + static_cast<double>(estimates.output_tokens) * model.output_price_per_1m)
+                       / 1'000'000.0;
+  const double tokens_per_second =
+      model.output_tokens_per_second > 0 ? model.output_tokens_per_second : 1.0;
+  estimates.latency_ms =
+      model.typical_latency_ms
+      + 1000.0 * static_cast<double>(estimates.output_tokens) / tokens_per_second;
   return estimates;
 }
 
@@ -103,10 +104,10 @@ std::vector<ReasonCode> RoutingPolicy::Violations(const config::ModelConfig& mod
       AddReason(violations, ReasonCode::kCapabilityRequired);
     }
   }
-  if (!HasCapability(model, Capability::kChat) &&
-      std::find(input.constraints.required_capabilities.begin(),
-                input.constraints.required_capabilities.end(),
-                Capability::kEmbeddings) == input.constraints.required_capabilities.end()) {
+  if (!HasCapability(model, Capability::kChat)
+      && std::find(input.constraints.required_capabilities.begin(),
+                   input.constraints.required_capabilities.end(), Capability::kEmbeddings)
+             == input.constraints.required_capabilities.end()) {
     AddReason(violations, ReasonCode::kCapabilityRequired);
   }
   const Estimates estimates = Estimate(model, input, level);
@@ -119,8 +120,8 @@ std::vector<ReasonCode> RoutingPolicy::Violations(const config::ModelConfig& mod
   if (input.constraints.max_cost_usd && estimates.cost_usd > *input.constraints.max_cost_usd) {
     AddReason(violations, ReasonCode::kCostConstraint);
   }
-  if (input.constraints.max_latency_ms &&
-      estimates.latency_ms > *input.constraints.max_latency_ms) {
+  if (input.constraints.max_latency_ms
+      && estimates.latency_ms > *input.constraints.max_latency_ms) {
     AddReason(violations, ReasonCode::kLatencyConstraint);
   }
   return violations;
@@ -167,15 +168,14 @@ std::vector<RoutingPolicy::Candidate> RoutingPolicy::BuildCandidateOrder(Level l
 
 std::vector<std::string> RoutingPolicy::FallbackChain(const config::ModelConfig& chosen,
                                                       const std::vector<Candidate>& order,
-                                                      const PolicyInput& input,
-                                                      Level level) const {
+                                                      const PolicyInput& input, Level level) const {
   std::vector<std::string> chain;
   const auto configured = router_.fallback_chains.find(chosen.name);
   if (configured != router_.fallback_chains.end()) {
     for (const std::string& name : configured->second) {
       const auto model = models_.find(name);
-      if (model != models_.end() && name != chosen.name &&
-          Violations(model->second, input, level).empty()) {
+      if (model != models_.end() && name != chosen.name
+          && Violations(model->second, input, level).empty()) {
         chain.push_back(name);
       }
     }
@@ -226,9 +226,9 @@ Result<PolicyOutcome> RoutingPolicy::Apply(const PolicyInput& input) const {
     }
     const std::vector<ReasonCode> violations = Violations(pinned->second, input, level);
     if (!violations.empty()) {
-      Error error = Fail(ErrorCode::kFailedPrecondition, "QUERY_CONSTRAINTS_UNSATISFIABLE",
-                         "the pinned model '" + pinned->first +
-                             "' does not satisfy the request's constraints");
+      Error error = Fail(
+          ErrorCode::kFailedPrecondition, "QUERY_CONSTRAINTS_UNSATISFIABLE",
+          "the pinned model '" + pinned->first + "' does not satisfy the request's constraints");
       for (const ReasonCode code : violations) {
         error.details.emplace_back("violated", std::string(ReasonCodeName(code)));
       }
@@ -236,12 +236,10 @@ Result<PolicyOutcome> RoutingPolicy::Apply(const PolicyInput& input) const {
     }
     chosen = &pinned->second;
     route.reason_codes.push_back(ReasonCode::kPinnedByClient);
-    route.reason_codes.insert(route.reason_codes.end(), level_reasons.begin(),
-                              level_reasons.end());
+    route.reason_codes.insert(route.reason_codes.end(), level_reasons.begin(), level_reasons.end());
   } else {
     route.reason_codes.push_back(ReasonCode::kLevelMapping);
-    route.reason_codes.insert(route.reason_codes.end(), level_reasons.begin(),
-                              level_reasons.end());
+    route.reason_codes.insert(route.reason_codes.end(), level_reasons.begin(), level_reasons.end());
     std::vector<ReasonCode> skipped_for;
     for (const Candidate& candidate : order) {
       std::vector<ReasonCode> violations = Violations(*candidate.model, input, level);
@@ -289,12 +287,12 @@ Result<PolicyOutcome> RoutingPolicy::Apply(const PolicyInput& input) const {
   confidence.estimate = input.constraints.max_tokens
                             ? 0.9
                             : kEstimateConfidence[static_cast<std::size_t>(LevelIndex(level))];
-  confidence.overall = std::pow(confidence.classifier, 0.5) *
-                       std::pow(confidence.model_fit, 0.25) * std::pow(confidence.estimate, 0.25);
+  confidence.overall = std::pow(confidence.classifier, 0.5) * std::pow(confidence.model_fit, 0.25)
+                       * std::pow(confidence.estimate, 0.25);
 
   std::ostringstream explanation;
-  explanation << "Classified " << LevelName(route.classified_level) << " (p="
-              << FormatProbability(sorted[0]) << ")";
+  explanation << "Classified " << LevelName(route.classified_level)
+              << " (p=" << FormatProbability(sorted[0]) << ")";
   if (route.borderline) {
     explanation << "; borderline (runner-up p=" << FormatProbability(sorted[1]) << ")";
   }

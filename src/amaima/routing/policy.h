@@ -64,8 +64,7 @@ class RoutingPolicy {
   // Returns the constraints `model` violates for this input, as reason codes.
   std::vector<ReasonCode> Violations(const config::ModelConfig& model, const PolicyInput& input,
                                      Level level) const;
-  Estimates Estimate(const config::ModelConfig& model, const PolicyInput& input,
-                     Level level) const;
+  Estimates Estimate(const config::ModelConfig& model, const PolicyInput& input, Level level) const;
   std::vector<Candidate> BuildCandidateOrder(Level level) const;
   std::vector<std::string> FallbackChain(const config::ModelConfig& chosen,
                                          const std::vector<Candidate>& order,

@@ -1,11 +1,10 @@
 #include "amaima/routing/policy.h"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
 
 #include "amaima/config/config_loader.h"
 #include "amaima/core/check.h"
@@ -45,7 +44,8 @@ PolicyInput InputFor(const json::object& c) {
   }
   input.complexity.level = static_cast<Level>(best);
   input.security.sensitive = c.contains("sensitive") && c.at("sensitive").as_bool();
-  input.input_tokens = c.contains("input_tokens") ? c.at("input_tokens").to_number<std::int64_t>() : 50;
+  input.input_tokens =
+      c.contains("input_tokens") ? c.at("input_tokens").to_number<std::int64_t>() : 50;
   if (const auto* constraints = c.if_contains("constraints")) {
     const json::object& k = constraints->as_object();
     if (const auto* model = k.if_contains("model")) {

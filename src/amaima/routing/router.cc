@@ -64,7 +64,8 @@ Result<Decision> Router::Decide(const RouteRequest& request) const {
   decision.estimates = outcome->estimates;
   decision.explanation = std::move(outcome->explanation);
   decision.execution_mode = request.execution_mode;
-  decision.execution_mode_active = request.execution_mode == config::ExecutionMode::kExecutionEnabled;
+  decision.execution_mode_active =
+      request.execution_mode == config::ExecutionMode::kExecutionEnabled;
   decision.simulated = !decision.execution_mode_active;
   decision.versions = versions_;
   return decision;

@@ -34,9 +34,9 @@ struct RouteRequest {
 class Router {
  public:
   // `query_hash_key` keys the HMAC of the normalised query text.
-  Router(std::unique_ptr<ComplexityClassifier> classifier,
-         std::unique_ptr<RoutingPolicy> policy, const config::RouterConfig& config,
-         std::string query_hash_key, IdGenerator& ids, const Clock& clock);
+  Router(std::unique_ptr<ComplexityClassifier> classifier, std::unique_ptr<RoutingPolicy> policy,
+         const config::RouterConfig& config, std::string query_hash_key, IdGenerator& ids,
+         const Clock& clock);
 
   // Decides how `request` should be served. Errors: the policy's (unknown pinned
   // model, unsatisfiable constraints).

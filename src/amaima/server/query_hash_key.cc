@@ -19,14 +19,16 @@ Status WriteFileAtomically(const std::filesystem::path& path, const std::string&
   const std::filesystem::path temp = path.string() + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Fail(ErrorCode::kUnavailable, "cannot create " + temp.string() + ": " + std::strerror(errno));
+    return Fail(ErrorCode::kUnavailable,
+                "cannot create " + temp.string() + ": " + std::strerror(errno));
   }
-  const bool written = ::write(fd, content.data(), content.size()) ==
-                           static_cast<ssize_t>(content.size()) &&
-                       ::fsync(fd) == 0;
+  const bool written =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size())
+      && ::fsync(fd) == 0;
   ::close(fd);
   if (!written || std::rename(temp.c_str(), path.c_str()) != 0) {
-    return Fail(ErrorCode::kUnavailable, "cannot write " + path.string() + ": " + std::strerror(errno));
+    return Fail(ErrorCode::kUnavailable,
+                "cannot write " + path.string() + ": " + std::strerror(errno));
   }
   return {};
 }
@@ -39,8 +41,8 @@ Result<std::string> PrepareDataDir(const config::Config& config, bool create) {
   if (create) {
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-      return Fail(ErrorCode::kUnavailable, "cannot create data directory " + dir.string() + ": " +
-                                               ec.message());
+      return Fail(ErrorCode::kUnavailable,
+                  "cannot create data directory " + dir.string() + ": " + ec.message());
     }
   }
   return dir.string();
@@ -57,7 +59,8 @@ Result<std::string> LoadQueryHashKey(const config::Config& config, bool create) 
   if (!config.telemetry.query_hash_key.empty()) {
     return config.telemetry.query_hash_key;
   }
-  const std::filesystem::path path = std::filesystem::path(config.storage.data_dir) / "query_hash.key";
+  const std::filesystem::path path =
+      std::filesystem::path(config.storage.data_dir) / "query_hash.key";
   std::ifstream in(path);
   std::string key;
   if (in && std::getline(in, key) && key.size() == 2 * kKeyBytes) {

@@ -2,9 +2,9 @@
 
 #include <sys/stat.h>
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "test/support/server_process.h"
 
@@ -24,7 +24,9 @@ TEST(QueryHashKeyTest, CreatesOnceThenReusesTheKeyFile) {
   EXPECT_TRUE(missing->empty());
   EXPECT_EQ(created->size(), 64U);
   EXPECT_EQ(*created, *reused);
+
   struct stat info {};
+
   ASSERT_EQ(::stat((config.storage.data_dir + "/query_hash.key").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600U);
   std::filesystem::remove_all(std::filesystem::path(config.storage.data_dir).parent_path());

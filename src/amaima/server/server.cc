@@ -83,10 +83,9 @@ Status WriteReadyFile(const std::string& path, std::uint16_t port) {
 }
 
 // Stops the listener (requests in flight finish), drains the writer, stops the loop.
-net::awaitable<void> Shutdown(http::HttpServer& http,
-                              storage::DecisionWriter& writer, net::thread_pool& pool,
-                              net::io_context& io, telemetry::Logger& logger,
-                              std::chrono::milliseconds deadline) {
+net::awaitable<void> Shutdown(http::HttpServer& http, storage::DecisionWriter& writer,
+                              net::thread_pool& pool, net::io_context& io,
+                              telemetry::Logger& logger, std::chrono::milliseconds deadline) {
   logger.Info("shutting down", {{"deadline_ms", std::to_string(deadline.count())}});
   co_await http.Stop(deadline);
   // Stop() blocks until the queue is committed: keep it off the I/O threads.
@@ -95,13 +94,15 @@ net::awaitable<void> Shutdown(http::HttpServer& http,
     return true;
   };
   co_await RunBlocking(pool, drain);
-  logger.Info("stopped", {{"decisions_written", std::to_string(writer.counters().records_written.load())}});
+  logger.Info("stopped",
+              {{"decisions_written", std::to_string(writer.counters().records_written.load())}});
   io.stop();
 }
 
 }  // namespace
 
 Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
 Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
@@ -155,9 +156,9 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   if (!policy) {
     return PartFailed("policy", policy.error());
   }
-  parts->router = std::make_unique<routing::Router>(std::move(*classifier), std::move(*policy),
-                                                    config.router, *hash_key, *parts->ids,
-                                                    parts->clock);
+  parts->router =
+      std::make_unique<routing::Router>(std::move(*classifier), std::move(*policy), config.router,
+                                        *hash_key, *parts->ids, parts->clock);
   parts->recorder =
       std::make_unique<StoreDecisionRecorder>(*parts->writer, config.telemetry.store_prompts);
   Services services{*parts->router, *parts->recorder};

@@ -34,9 +34,8 @@ storage::StoredDecision StoreDecisionRecorder::ToStored(const routing::Decision&
 boost::asio::awaitable<Result<std::string>> StoreDecisionRecorder::Record(
     const routing::Decision& decision, std::string_view query_text) {
   std::string body = api::SerializeDecision(decision);
-  storage::StoredDecision stored =
-      ToStored(decision, body,
-               store_prompts_ ? std::optional<std::string_view>(query_text) : std::nullopt);
+  storage::StoredDecision stored = ToStored(
+      decision, body, store_prompts_ ? std::optional<std::string_view>(query_text) : std::nullopt);
   Status committed = co_await writer_.Append(std::move(stored));
   if (!committed) {
     co_return committed.error();

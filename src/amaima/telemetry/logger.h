@@ -26,12 +26,15 @@ class Logger {
 
   void Log(config::LogLevel level, std::string_view message,
            std::initializer_list<LogField> fields = {});
+
   void Info(std::string_view message, std::initializer_list<LogField> fields = {}) {
     Log(config::LogLevel::kInfo, message, fields);
   }
+
   void Warn(std::string_view message, std::initializer_list<LogField> fields = {}) {
     Log(config::LogLevel::kWarning, message, fields);
   }
+
   void Error(std::string_view message, std::initializer_list<LogField> fields = {}) {
     Log(config::LogLevel::kError, message, fields);
   }

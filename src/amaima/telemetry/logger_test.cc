@@ -1,10 +1,10 @@
 #include "amaima/telemetry/logger.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace amaima::telemetry {
 namespace {

@@ -11,7 +11,9 @@ namespace amaima::api {
 namespace {
 
 // Rounds to 6 decimals so that serialised numbers are stable and short.
-double Round6(double value) { return std::round(value * 1e6) / 1e6; }
+double Round6(double value) {
+  return std::round(value * 1e6) / 1e6;
+}
 
 boost::json::object ComplexityJson(const routing::ComplexityResult& complexity) {
   boost::json::object probabilities;

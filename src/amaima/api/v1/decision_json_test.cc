@@ -1,8 +1,7 @@
 #include "amaima/api/v1/decision_json.h"
 
-#include <gtest/gtest.h>
-
 #include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
 
 namespace amaima::api {
 namespace {
@@ -10,7 +9,8 @@ namespace {
 routing::Decision SampleDecision() {
   routing::Decision decision;
   decision.decision_id = "01890000-0000-7000-8000-000000000001";
-  decision.created_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'763'719'200'007));
+  decision.created_at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1'763'719'200'007));
   decision.request_id = "req";
   decision.org_id = "default";
   decision.query_hash = std::string(64, 'a');

@@ -118,10 +118,9 @@ Status ReadMessages(const json::value& messages, QueryRequest& request) {
       return TypeError(field + ".role", "a string");
     }
     const std::string_view role_name = role->get_string();
-    if (role_name != "system" && role_name != "user" && role_name != "assistant" &&
-        role_name != "tool" && role_name != "developer") {
-      return ValueError(field + ".role",
-                        "must be one of system, developer, user, assistant, tool");
+    if (role_name != "system" && role_name != "user" && role_name != "assistant"
+        && role_name != "tool" && role_name != "developer") {
+      return ValueError(field + ".role", "must be one of system, developer, user, assistant, tool");
     }
     std::string text;
     const json::value* content = object.if_contains("content");
@@ -191,7 +190,8 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
     return MissingField("query", "request needs 'query' (a string) or 'messages' (an array)");
   }
 
-  if (const json::value* model = object.if_contains("model"); model != nullptr && !model->is_null()) {
+  if (const json::value* model = object.if_contains("model");
+      model != nullptr && !model->is_null()) {
     if (!model->is_string()) {
       return TypeError("model", "a string");
     }
@@ -220,7 +220,8 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
     }
     request.route.constraints.max_tokens = tokens;
   }
-  if (const json::value* tools = object.if_contains("tools"); tools != nullptr && !tools->is_null()) {
+  if (const json::value* tools = object.if_contains("tools");
+      tools != nullptr && !tools->is_null()) {
     if (!tools->is_array()) {
       return TypeError("tools", "an array");
     }
@@ -230,7 +231,8 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   }
   if (const json::value* format = object.if_contains("response_format");
       format != nullptr && !format->is_null()) {
-    const json::value* type = format->is_object() ? format->get_object().if_contains("type") : nullptr;
+    const json::value* type =
+        format->is_object() ? format->get_object().if_contains("type") : nullptr;
     if (type == nullptr || !type->is_string()) {
       return TypeError("response_format.type", "a string");
     }
@@ -240,7 +242,8 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
       return ValueError("response_format.type", "must be text, json_object or json_schema");
     }
   }
-  if (const json::value* stream = object.if_contains("stream"); stream != nullptr && !stream->is_null()) {
+  if (const json::value* stream = object.if_contains("stream");
+      stream != nullptr && !stream->is_null()) {
     if (!stream->is_bool()) {
       return TypeError("stream", "a boolean");
     }

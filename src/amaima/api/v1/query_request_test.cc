@@ -57,6 +57,7 @@ TEST(QueryRequestTest, ErrorsNameTheField) {
     const char* reason;
     const char* field;
   };
+
   const Case cases[] = {
       {"", "VALIDATION_INVALID_JSON", ""},
       {"null", "VALIDATION_INVALID_TYPE", "$"},
@@ -86,7 +87,8 @@ TEST(ExecuteRequestTest, RequiresAUuidDecisionId) {
   EXPECT_TRUE(ParseExecuteRequest(R"({"decision_id":"01890000-0000-7000-8000-000000000000"})"));
   EXPECT_EQ(ParseExecuteRequest("{}").error().reason, "VALIDATION_MISSING_FIELD");
   EXPECT_EQ(ParseExecuteRequest(R"({"decision_id":5})").error().reason, "VALIDATION_INVALID_TYPE");
-  EXPECT_EQ(ParseExecuteRequest(R"({"decision_id":"x"})").error().reason, "VALIDATION_INVALID_VALUE");
+  EXPECT_EQ(ParseExecuteRequest(R"({"decision_id":"x"})").error().reason,
+            "VALIDATION_INVALID_VALUE");
 }
 
 }  // namespace

@@ -46,8 +46,8 @@ Status CheckJsonContentType(const HttpRequest& request) {
   for (char& c : media) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  const bool json = media == "application/json" ||
-                    (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
+  const bool json = media == "application/json"
+                    || (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
   if (!json) {
     return Fail(ErrorCode::kInvalidArgument, "VALIDATION_UNSUPPORTED_MEDIA_TYPE",
                 "Content-Type must be application/json, got '" + std::string(*type) + "'")
@@ -149,12 +149,15 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
   const std::string decision_id = *id;
   // Lambdas are named locals: GCC 12 miscompiles a capturing lambda inside a
   // co_await expression (CONVENTIONS §2.5).
-  auto get = [&store, decision_id] { return store.Get(decision_id); };
+  auto get = [&store, decision_id] {
+    return store.Get(decision_id);
+  };
   Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
   if (!stored) {
-    co_return http::ErrorResponse(
-        stored.error().code == ErrorCode::kNotFound ? DecisionNotFound(decision_id) : stored.error(),
-        request.request_id);
+    co_return http::ErrorResponse(stored.error().code == ErrorCode::kNotFound
+                                      ? DecisionNotFound(decision_id)
+                                      : stored.error(),
+                                  request.request_id);
   }
   // Decision-only: executing is switched off; the client keeps the decision id to
   // retry once execution is enabled.
@@ -169,13 +172,15 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
 boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
   const std::string id(request.PathParam("id"));
   if (!IsUuid(id)) {
-    co_return http::ErrorResponse(Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
-                                       "decision id must be a UUID")
-                                      .With("field", "id"),
-                                  request.request_id);
+    co_return http::ErrorResponse(
+        Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE", "decision id must be a UUID")
+            .With("field", "id"),
+        request.request_id);
   }
   storage::DecisionStore& store = store_;
-  auto get = [&store, id] { return store.Get(id); };
+  auto get = [&store, id] {
+    return store.Get(id);
+  };
   Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
   if (!stored) {
     co_return http::ErrorResponse(
@@ -190,8 +195,7 @@ boost::asio::awaitable<HttpResponse> V1Api::ListDecisions(HttpRequest& request) 
   if (const auto text = request.QueryParam("limit")) {
     char* end = nullptr;
     const long value = std::strtol(text->c_str(), &end, 10);  // NOLINT(google-runtime-int)
-    if (text->empty() || end != text->c_str() + text->size() || value < 1 ||
-        value > kMaxPageSize) {
+    if (text->empty() || end != text->c_str() + text->size() || value < 1 || value > kMaxPageSize) {
       co_return http::ErrorResponse(
           Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
                "limit must be an integer from 1 to " + std::to_string(kMaxPageSize))
@@ -216,7 +220,9 @@ boost::asio::awaitable<HttpResponse> V1Api::ListDecisions(HttpRequest& request) 
   }
   const std::string cursor = request.QueryParam("cursor").value_or("");
   storage::DecisionStore& store = store_;
-  auto list = [&store, filter, limit, cursor] { return store.List(filter, limit, cursor); };
+  auto list = [&store, filter, limit, cursor] {
+    return store.List(filter, limit, cursor);
+  };
   Result<storage::DecisionPage> page = co_await RunBlocking(blocking_pool_, list);
   if (!page) {
     co_return http::ErrorResponse(page.error(), request.request_id);
@@ -242,7 +248,9 @@ boost::asio::awaitable<HttpResponse> V1Api::Live(HttpRequest& /*request*/) {
 
 boost::asio::awaitable<HttpResponse> V1Api::Ready(HttpRequest& /*request*/) {
   storage::DecisionStore& store = store_;
-  auto check = [&store] { return store.Ping(); };
+  auto check = [&store] {
+    return store.Ping();
+  };
   Status ping = co_await RunBlocking(blocking_pool_, check);
   json::object checks;
   checks["store"] = ping ? std::string("ok") : ping.error().message;
@@ -259,17 +267,16 @@ boost::asio::awaitable<HttpResponse> V1Api::Health(HttpRequest& /*request*/) {
   json::object device{{"cpu_cores", info_.device.cpu_cores},
                       {"memory_total_gb", std::round(info_.device.memory_total_gb * 10) / 10},
                       {"gpus", std::move(gpus)}};
-  json::object body{
-      {"status", "ok"},
-      {"execution_mode", config::ExecutionModeName(info_.execution_mode)},
-      {"versions", json::object{{"amaima", info_.version},
-                                {"decision_schema", routing::kDecisionSchemaVersion},
-                                {"router_model", info_.router_model_version},
-                                {"policy", info_.policy_version},
-                                {"pricing", info_.pricing_version}}},
-      {"started_at", FormatRfc3339(started_wall_)},
-      {"uptime_seconds", std::round(uptime * 1000) / 1000},
-      {"device", std::move(device)}};
+  json::object body{{"status", "ok"},
+                    {"execution_mode", config::ExecutionModeName(info_.execution_mode)},
+                    {"versions", json::object{{"amaima", info_.version},
+                                              {"decision_schema", routing::kDecisionSchemaVersion},
+                                              {"router_model", info_.router_model_version},
+                                              {"policy", info_.policy_version},
+                                              {"pricing", info_.pricing_version}}},
+                    {"started_at", FormatRfc3339(started_wall_)},
+                    {"uptime_seconds", std::round(uptime * 1000) / 1000},
+                    {"device", std::move(device)}};
   co_return JsonResponse(200, json::serialize(body));
 }
 

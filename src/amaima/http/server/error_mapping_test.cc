@@ -1,8 +1,7 @@
 #include "amaima/http/server/error_mapping.h"
 
-#include <gtest/gtest.h>
-
 #include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
 
 namespace amaima::http {
 namespace {
@@ -13,10 +12,13 @@ TEST(ErrorMappingTest, MapsCodesAndReasonsToStatuses) {
   EXPECT_EQ(HttpStatusFor(Fail(ErrorCode::kFailedPrecondition, "x")), 422);
   EXPECT_EQ(HttpStatusFor(Fail(ErrorCode::kResourceExhausted, "x")), 429);
   EXPECT_EQ(HttpStatusFor(Fail(ErrorCode::kUnavailable, "x")), 503);
-  EXPECT_EQ(HttpStatusFor(Fail(ErrorCode::kInvalidArgument, "VALIDATION_PAYLOAD_TOO_LARGE", "x")), 413);
-  EXPECT_EQ(HttpStatusFor(Fail(ErrorCode::kInvalidArgument, "VALIDATION_UNSUPPORTED_MEDIA_TYPE", "x")),
-            415);
-  EXPECT_EQ(HttpStatusFor(Fail(ErrorCode::kInvalidArgument, "SYSTEM_METHOD_NOT_ALLOWED", "x")), 405);
+  EXPECT_EQ(HttpStatusFor(Fail(ErrorCode::kInvalidArgument, "VALIDATION_PAYLOAD_TOO_LARGE", "x")),
+            413);
+  EXPECT_EQ(
+      HttpStatusFor(Fail(ErrorCode::kInvalidArgument, "VALIDATION_UNSUPPORTED_MEDIA_TYPE", "x")),
+      415);
+  EXPECT_EQ(HttpStatusFor(Fail(ErrorCode::kInvalidArgument, "SYSTEM_METHOD_NOT_ALLOWED", "x")),
+            405);
   EXPECT_EQ(PublicCode(Fail(ErrorCode::kInternal, "x")), "SYSTEM_INTERNAL_ERROR");
 }
 

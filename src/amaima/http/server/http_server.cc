@@ -108,8 +108,9 @@ class HttpServer::Impl {
       return Fail(ErrorCode::kUnavailable, "cannot set SO_REUSEADDR: " + ec.message());
     }
     if (acceptor_.bind(endpoint, ec); ec) {
-      return Fail(ErrorCode::kUnavailable, "cannot bind " + options_.host + ":" +
-                                               std::to_string(options_.port) + ": " + ec.message());
+      return Fail(ErrorCode::kUnavailable, "cannot bind " + options_.host + ":"
+                                               + std::to_string(options_.port) + ": "
+                                               + ec.message());
     }
     if (acceptor_.listen(net::socket_base::max_listen_connections, ec); ec) {
       return Fail(ErrorCode::kUnavailable, "cannot listen: " + ec.message());
@@ -119,6 +120,7 @@ class HttpServer::Impl {
   }
 
   std::uint16_t port() const { return port_; }
+
   const HttpServerStats& stats() const { return stats_; }
 
   void Start() {
@@ -290,21 +292,24 @@ class HttpServer::Impl {
       parser.body_limit(options_.body_limit_bytes);
 
       stream.expires_after(options_.idle_timeout);
-      auto [read_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser,
-                                                                        kAsTuple);
+      auto [read_ec, header_bytes] =
+          co_await bhttp::async_read_header(stream, buffer, parser, kAsTuple);
       if (read_ec) {
         if (read_ec == bhttp::error::body_limit) {
           // Beast checks Content-Length against the limit while reading the header.
           co_await WriteError(stream, PayloadTooLarge(), true);
         } else if (read_ec == bhttp::error::header_limit) {
-          co_await WriteError(stream, Fail(ErrorCode::kInvalidArgument, "VALIDATION_HEADERS_TOO_LARGE",
-                                           "request headers exceed 16 KiB"),
+          co_await WriteError(stream,
+                              Fail(ErrorCode::kInvalidArgument, "VALIDATION_HEADERS_TOO_LARGE",
+                                   "request headers exceed 16 KiB"),
                               true);
-        } else if (read_ec != bhttp::error::end_of_stream && read_ec != net::error::eof &&
-                   read_ec != beast::error::timeout && read_ec != net::error::operation_aborted &&
-                   read_ec != net::error::connection_reset && read_ec != net::error::bad_descriptor) {
-          co_await WriteError(stream, Fail(ErrorCode::kInvalidArgument, "VALIDATION_MALFORMED_HTTP",
-                                           "malformed HTTP request: " + read_ec.message()),
+        } else if (read_ec != bhttp::error::end_of_stream && read_ec != net::error::eof
+                   && read_ec != beast::error::timeout && read_ec != net::error::operation_aborted
+                   && read_ec != net::error::connection_reset
+                   && read_ec != net::error::bad_descriptor) {
+          co_await WriteError(stream,
+                              Fail(ErrorCode::kInvalidArgument, "VALIDATION_MALFORMED_HTTP",
+                                   "malformed HTTP request: " + read_ec.message()),
                               true);
         }
         co_return;
@@ -354,7 +359,8 @@ class HttpServer::Impl {
     const unsigned version = message.version();
     const bool head = message.method() == bhttp::verb::head;
     const auto client_id = message["x-request-id"];
-    std::string request_id(IsAcceptableRequestId(client_id) ? std::string(client_id) : ids_.NewId());
+    std::string request_id(IsAcceptableRequestId(client_id) ? std::string(client_id)
+                                                            : ids_.NewId());
     HttpRequest request = ToHttpRequest(std::move(message), std::move(request_id), remote);
     ++stats_.requests;
 
@@ -389,21 +395,21 @@ class HttpServer::Impl {
   net::awaitable<HttpResponse> Dispatch(HttpRequest& request) {
     RouteTable::Match match = routes_.Find(request.method, request.path);
     if (match.status == RouteTable::MatchStatus::kNotFound) {
-      co_return ErrorResponse(Fail(ErrorCode::kNotFound, "SYSTEM_ROUTE_NOT_FOUND",
-                                   "no route for " + request.path)
-                                  .With("path", request.path),
-                              request.request_id);
+      co_return ErrorResponse(
+          Fail(ErrorCode::kNotFound, "SYSTEM_ROUTE_NOT_FOUND", "no route for " + request.path)
+              .With("path", request.path),
+          request.request_id);
     }
     if (match.status == RouteTable::MatchStatus::kMethodNotAllowed) {
       std::string allow;
       for (const std::string& method : match.allowed_methods) {
         allow += allow.empty() ? method : ", " + method;
       }
-      HttpResponse response = ErrorResponse(
-          Fail(ErrorCode::kInvalidArgument, "SYSTEM_METHOD_NOT_ALLOWED",
-               request.method + " is not allowed on " + request.path)
-              .With("allowed", allow),
-          request.request_id);
+      HttpResponse response =
+          ErrorResponse(Fail(ErrorCode::kInvalidArgument, "SYSTEM_METHOD_NOT_ALLOWED",
+                             request.method + " is not allowed on " + request.path)
+                            .With("allowed", allow),
+                        request.request_id);
       response.headers.emplace_back("allow", allow);
       co_return response;
     }
@@ -455,11 +461,12 @@ class HttpServer::Impl {
 
   std::mutex sessions_mutex_;
   std::unordered_map<std::uint64_t, SessionState> sessions_;  // GUARDED_BY(sessions_mutex_)
-  std::uint64_t next_session_id_{0};                         // GUARDED_BY(sessions_mutex_)
-  bool waiting_for_drain_{false};                            // GUARDED_BY(sessions_mutex_)
+  std::uint64_t next_session_id_{0};                          // GUARDED_BY(sessions_mutex_)
+  bool waiting_for_drain_{false};                             // GUARDED_BY(sessions_mutex_)
 };
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
 HttpServer::~HttpServer() = default;
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(net::io_context& io,
@@ -473,11 +480,20 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(net::io_context& io,
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-std::uint16_t HttpServer::port() const { return impl_->port(); }
-void HttpServer::Start() { impl_->Start(); }
+std::uint16_t HttpServer::port() const {
+  return impl_->port();
+}
+
+void HttpServer::Start() {
+  impl_->Start();
+}
+
 net::awaitable<void> HttpServer::Stop(std::chrono::milliseconds deadline) {
   co_await impl_->Stop(deadline);
 }
-const HttpServerStats& HttpServer::stats() const { return impl_->stats(); }
+
+const HttpServerStats& HttpServer::stats() const {
+  return impl_->stats();
+}
 
 }  // namespace amaima::http

@@ -1,7 +1,5 @@
 #include "amaima/http/server/http_server.h"
 
-#include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -10,13 +8,14 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
 
 #include "test/support/http_client.h"
 

@@ -59,8 +59,8 @@ RouteTable::Match RouteTable::Find(std::string_view method, std::string_view pat
       result.params = std::move(params);
       return result;
     }
-    if (std::find(result.allowed_methods.begin(), result.allowed_methods.end(), route.method) ==
-        result.allowed_methods.end()) {
+    if (std::find(result.allowed_methods.begin(), result.allowed_methods.end(), route.method)
+        == result.allowed_methods.end()) {
       result.allowed_methods.push_back(route.method);
     }
     result.status = MatchStatus::kMethodNotAllowed;

@@ -35,6 +35,7 @@ class RouteTable {
     std::vector<std::string> segments{};
     Handler handler{};
   };
+
   std::vector<Route> routes_;
 };
 

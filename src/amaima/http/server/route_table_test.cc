@@ -5,7 +5,9 @@
 namespace amaima::http {
 namespace {
 
-boost::asio::awaitable<HttpResponse> Ok(HttpRequest& /*request*/) { co_return HttpResponse{}; }
+boost::asio::awaitable<HttpResponse> Ok(HttpRequest& /*request*/) {
+  co_return HttpResponse{};
+}
 
 TEST(RouteTableTest, MatchesLiteralAndParameterSegments) {
   RouteTable routes;

@@ -13,8 +13,8 @@ boost::asio::awaitable<Result<Verdict>> RoutingStage::OnRequest(Exchange& exchan
     co_return decision.error();
   }
   exchange.decision = std::move(*decision);
-  Result<std::string> recorded = co_await recorder_.Record(*exchange.decision,
-                                                            exchange.route_request.query);
+  Result<std::string> recorded =
+      co_await recorder_.Record(*exchange.decision, exchange.route_request.query);
   if (!recorded) {
     co_return recorded.error();
   }

@@ -17,6 +17,7 @@ class RoutingStage final : public Stage {
   RoutingStage(const routing::Router& router, DecisionRecorder& recorder);
 
   std::string_view name() const override { return "routing"; }
+
   boost::asio::awaitable<Result<Verdict>> OnRequest(Exchange& exchange) override;
 
  private:

@@ -20,6 +20,7 @@ class FakeRecorder final : public DecisionRecorder {
     }
     co_return "recorded:" + decision.decision_id;
   }
+
   std::vector<std::string> recorded_ids;
   std::string last_query;
   bool fail{false};
