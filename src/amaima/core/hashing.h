@@ -19,6 +19,9 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data);
 std::string ToHex(std::string_view bytes);
 std::string ToHex(const Sha256Digest& digest);
 
+// Returns the value of hex digit `c` (0-9, a-f, A-F), or -1 for any other character.
+int HexDigitValue(char c);
+
 // Returns `count` cryptographically random bytes (OpenSSL RAND_bytes).
 std::string RandomBytes(std::size_t count);
 

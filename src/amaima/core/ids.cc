@@ -1,22 +1,11 @@
 #include "amaima/core/ids.h"
 
+#include "amaima/core/hashing.h"
+
 namespace amaima {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -70,7 +59,7 @@ bool IsUuid(std::string_view text) {
   }
   for (std::size_t i = 0; i < text.size(); ++i) {
     const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? text[i] != '-' : HexValue(text[i]) < 0) {
+    if (dash_position ? text[i] != '-' : HexDigitValue(text[i]) < 0) {
       return false;
     }
   }
@@ -86,7 +75,7 @@ std::int64_t UuidV7Millis(std::string_view text) {
     if (text[i] == '-') {
       continue;
     }
-    millis = millis * 16 + HexValue(text[i]);
+    millis = millis * 16 + HexDigitValue(text[i]);
   }
   return millis;
 }

@@ -419,6 +419,25 @@ bool ReadRepeatedly(SqliteDecisionStore& store, const std::vector<StoredDecision
   return ok;
 }
 
+// Inserts `records` in batches of 20 while four threads read; returns the number of failures.
+int InsertWhileReading(SqliteDecisionStore& store, const std::vector<StoredDecision>& records) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  readers.reserve(4);
+  for (std::size_t t = 0; t < 4; ++t) {
+    readers.emplace_back([&store, &records, &failures, t] {
+      failures += ReadRepeatedly(store, records, t) ? 0 : 1;
+    });
+  }
+  for (std::size_t start = 0; start < records.size(); start += 20) {
+    failures += store.InsertBatch(std::span(records).subspan(start, 20)) ? 0 : 1;
+  }
+  for (std::thread& reader : readers) {
+    reader.join();
+  }
+  return failures.load();
+}
+
 TEST_F(SqliteDecisionStoreTest, ConcurrentReadersAndAWriterSeeConsistentData) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -427,25 +446,10 @@ TEST_F(SqliteDecisionStoreTest, ConcurrentReadersAndAWriterSeeConsistentData) {
   for (int i = 0; i < 400; ++i) {
     records.push_back(MakeDecision(i));
   }
-  std::atomic<int> failed_readers{0};
 
-  std::vector<std::thread> readers;
-  readers.reserve(4);
-  for (std::size_t t = 0; t < 4; ++t) {
-    readers.emplace_back([&store, &records, &failed_readers, t] {
-      failed_readers += ReadRepeatedly(*store, records, t) ? 0 : 1;
-    });
-  }
-  int failed_batches = 0;
-  for (std::size_t start = 0; start < records.size(); start += 20) {
-    failed_batches += store->InsertBatch(std::span(records).subspan(start, 20)) ? 0 : 1;
-  }
-  for (std::thread& reader : readers) {
-    reader.join();
-  }
+  const int failures = InsertWhileReading(*store, records);
 
-  EXPECT_EQ(failed_batches, 0);
-  EXPECT_EQ(failed_readers.load(), 0);
+  EXPECT_EQ(failures, 0);
   const Result<DecisionPage> all = store->List({}, 500, "");
   ASSERT_TRUE(all);
   EXPECT_EQ(all->items.size(), records.size());
