@@ -3,7 +3,9 @@
 
 set(AMAIMA_WARNINGS
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough -Wsuggest-override)
+  -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough -Wsuggest-override
+  # GCC 12 reports Asio coroutine frames as mismatched new/delete at -O1 (gcc PR 109224).
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-mismatched-new-delete>)
 
 function(amaima_apply_warnings target)
   target_compile_options(${target} PRIVATE ${AMAIMA_WARNINGS})
