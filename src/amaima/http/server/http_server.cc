@@ -1,5 +1,7 @@
 #include "amaima/http/server/http_server.h"
 
+#include <array>
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <unordered_map>
@@ -34,6 +36,8 @@ namespace {
 
 constexpr auto kAsTuple = net::as_tuple(net::use_awaitable);
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+constexpr auto kLingerTotal = std::chrono::seconds(2);
+constexpr auto kLingerRead = std::chrono::milliseconds(500);
 constexpr std::size_t kMaxRequestIdLength = 128;
 
 // A client's x-request-id is kept when it is short and printable ASCII without spaces.
@@ -238,6 +242,11 @@ class HttpServer::Impl {
       }
       stream = it->second.stream;
     }
+    boost::system::error_code ec;
+    if (stream != nullptr && only_idle && stream->socket().available(ec) > 0 && !ec) {
+      // A request is arriving on this connection: it is served, with `Connection: close`.
+      return;
+    }
     if (stream != nullptr) {
       boost::system::error_code ignored;
       stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -286,7 +295,7 @@ class HttpServer::Impl {
   net::awaitable<void> ServeConnection(beast::tcp_stream& stream, const std::string& remote,
                                        std::uint64_t id) {
     beast::flat_buffer buffer;
-    while (!stopping_.load()) {
+    while (!stopping_.load() || RequestPending(stream, buffer)) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(kHeaderLimit);
       parser.body_limit(options_.body_limit_bytes);
@@ -427,6 +436,33 @@ class HttpServer::Impl {
     co_return ErrorResponse(Fail(ErrorCode::kInternal, "internal error"), request.request_id);
   }
 
+  // Whether bytes of a next request have arrived (buffered or still in the kernel).
+  static bool RequestPending(beast::tcp_stream& stream, const beast::flat_buffer& buffer) {
+    boost::system::error_code ec;
+    return buffer.size() > 0 || (stream.socket().available(ec) > 0 && !ec);
+  }
+
+  // After an error response that ends the connection while the client may still be
+  // sending (an oversized body), closing at once would reset the connection and the
+  // client could lose the response. Half-close and discard what still arrives, for a
+  // bounded time, so that the client reads the response (as nginx's lingering close).
+  net::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+      co_return;
+    }
+    std::array<char, 16384> sink{};
+    const auto give_up = std::chrono::steady_clock::now() + kLingerTotal;
+    while (std::chrono::steady_clock::now() < give_up) {
+      stream.expires_after(kLingerRead);
+      auto [read_ec, n] = co_await stream.async_read_some(net::buffer(sink), kAsTuple);
+      if (read_ec) {
+        co_return;  // End of stream, timeout, or the server closing it at shutdown.
+      }
+    }
+  }
+
   static Error PayloadTooLarge() {
     return Fail(ErrorCode::kInvalidArgument, "VALIDATION_PAYLOAD_TOO_LARGE",
                 "request body exceeds the configured limit");
@@ -443,7 +479,10 @@ class HttpServer::Impl {
     out.keep_alive(!close);
     out.prepare_payload();
     stream.expires_after(options_.request_timeout);
-    co_await bhttp::async_write(stream, out, kAsTuple);
+    auto [ec, n] = co_await bhttp::async_write(stream, out, kAsTuple);
+    if (close && !ec) {
+      co_await LingeringClose(stream);
+    }
   }
 
   net::io_context& io_;
