@@ -18,6 +18,7 @@
 #include "amaima/routing/features.h"
 #include "amaima/routing/policy.h"
 #include "amaima/routing/router.h"
+#include "amaima/server/build_router.h"
 #include "amaima/server/query_hash_key.h"
 #include "amaima/server/server.h"
 #include "amaima/storage/sqlite/sqlite_decision_store.h"
@@ -145,16 +146,6 @@ int Route(const ConfigFlags& flags, const RouteFlags& route) {
   if (!loaded) {
     return PrintError(loaded.error());
   }
-  auto classifier = loaded->router.model_path.empty()
-                        ? routing::ComplexityClassifier::LoadBuiltIn()
-                        : routing::ComplexityClassifier::Load(loaded->router.model_path);
-  if (!classifier) {
-    return PrintError(classifier.error());
-  }
-  auto policy = routing::RoutingPolicy::Create(*loaded, routing::DetectDeviceProfile());
-  if (!policy) {
-    return PrintError(policy.error());
-  }
   // The deployment's hash key when one exists, so hashes match the server's;
   // otherwise an ephemeral key (nothing is stored).
   Result<std::string> key = server::LoadQueryHashKey(*loaded, /*create=*/false);
@@ -164,8 +155,11 @@ int Route(const ConfigFlags& flags, const RouteFlags& route) {
   const std::string hash_key = key->empty() ? ToHex(RandomBytes(32)) : *key;
   SystemClock clock;
   IdGenerator ids(clock);
-  routing::Router router(std::move(*classifier), std::move(*policy), loaded->router, hash_key, ids,
-                         clock);
+  auto router =
+      server::BuildRouter(*loaded, routing::DetectDeviceProfile(), hash_key, ids, clock);
+  if (!router) {
+    return PrintError(router.error());
+  }
   routing::RouteRequest request;
   request.query = route.text;
   request.org_id = "default";
@@ -175,7 +169,7 @@ int Route(const ConfigFlags& flags, const RouteFlags& route) {
   request.constraints.max_cost_usd = route.max_cost_usd;
   request.constraints.max_latency_ms = route.max_latency_ms;
   request.constraints.max_tokens = route.max_tokens;
-  Result<routing::Decision> decision = router.Decide(request);
+  Result<routing::Decision> decision = (*router)->Decide(request);
   if (!decision) {
     return PrintError(decision.error());
   }

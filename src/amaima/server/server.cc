@@ -19,9 +19,9 @@
 #include "amaima/core/run_blocking.h"
 #include "amaima/http/server/http_server.h"
 #include "amaima/routing/device_profile.h"
-#include "amaima/routing/policy.h"
 #include "amaima/routing/router.h"
 #include "amaima/server/build_pipeline.h"
+#include "amaima/server/build_router.h"
 #include "amaima/server/query_hash_key.h"
 #include "amaima/server/store_recorder.h"
 #include "amaima/storage/decision_writer.h"
@@ -145,20 +145,12 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   writer_options.linger = config.storage.writer_linger;
   parts->writer = std::make_unique<storage::DecisionWriter>(*parts->store, writer_options);
 
-  auto classifier = config.router.model_path.empty()
-                        ? routing::ComplexityClassifier::LoadBuiltIn()
-                        : routing::ComplexityClassifier::Load(config.router.model_path);
-  if (!classifier) {
-    return PartFailed("classifier", classifier.error());
-  }
   const routing::DeviceProfile device = routing::DetectDeviceProfile();
-  auto policy = routing::RoutingPolicy::Create(config, device);
-  if (!policy) {
-    return PartFailed("policy", policy.error());
+  auto router = BuildRouter(config, device, *hash_key, *parts->ids, parts->clock);
+  if (!router) {
+    return router.error();
   }
-  parts->router =
-      std::make_unique<routing::Router>(std::move(*classifier), std::move(*policy), config.router,
-                                        *hash_key, *parts->ids, parts->clock);
+  parts->router = std::move(*router);
   parts->recorder =
       std::make_unique<StoreDecisionRecorder>(*parts->writer, config.telemetry.store_prompts);
   Services services{*parts->router, *parts->recorder};
