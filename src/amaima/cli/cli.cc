@@ -155,8 +155,7 @@ int Route(const ConfigFlags& flags, const RouteFlags& route) {
   const std::string hash_key = key->empty() ? ToHex(RandomBytes(32)) : *key;
   SystemClock clock;
   IdGenerator ids(clock);
-  auto router =
-      server::BuildRouter(*loaded, routing::DetectDeviceProfile(), hash_key, ids, clock);
+  auto router = server::BuildRouter(*loaded, routing::DetectDeviceProfile(), hash_key, ids, clock);
   if (!router) {
     return PrintError(router.error());
   }

@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "amaima/routing/keyword_matcher.h"
 
 namespace amaima::routing {
 namespace {
@@ -41,35 +45,6 @@ std::string Lowered(std::string_view text) {
   return lowered;
 }
 
-bool ContainsAny(std::string_view haystack, std::initializer_list<std::string_view> needles) {
-  for (const std::string_view needle : needles) {
-    if (haystack.find(needle) != std::string_view::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// True when `needle` occurs at a word start (not preceded by a letter or digit).
-bool ContainsWord(std::string_view haystack, std::string_view needle) {
-  for (std::size_t at = haystack.find(needle); at != std::string_view::npos;
-       at = haystack.find(needle, at + 1)) {
-    if (at == 0 || !IsAlnum(haystack[at - 1])) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool ContainsAnyWord(std::string_view haystack, std::initializer_list<std::string_view> needles) {
-  for (const std::string_view needle : needles) {
-    if (ContainsWord(haystack, needle)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // Length of the run of token characters starting at `at`.
 std::size_t TokenRun(std::string_view text, std::size_t at) {
   std::size_t end = at;
@@ -79,25 +54,49 @@ std::size_t TokenRun(std::string_view text, std::size_t at) {
   return end - at;
 }
 
-bool IsCodeGeneration(std::string_view lower) {
-  if (ContainsAny(lower, {"```", "#include", "def ", "console.log", "public static void",
-                          "function(", "=> {", "fn main"})) {
-    return true;
+// What the one pass over the lower-cased text found: a bit per group, and where the
+// keys of secret assignments start.
+enum Group : std::uint32_t {
+  kCodeMarker,
+  kCodeVerb,
+  kCodeObject,
+  kCommand,
+  kCommandWord,
+  kDatabaseStatement,
+  kDatabaseWord,
+  kPemBegin,
+  kPrivateKeyPhrase,
+  kPiiPhrase,
+  kSecretKey,
+};
+
+struct Needle {
+  std::string_view text{};
+  Group group{kCodeMarker};
+  bool word_start{false};  // Only counts when not preceded by a letter or digit.
+};
+
+void AddNeedles(std::vector<Needle>& out, Group group, bool word_start,
+                std::initializer_list<std::string_view> texts) {
+  for (const std::string_view text : texts) {
+    out.push_back({text, group, word_start});
   }
-  const bool verb = ContainsAnyWord(
-      lower, {"write", "generate", "create", "implement", "code up", "refactor", "fix", "build",
+}
+
+std::vector<Needle> LowerCaseNeedles() {
+  std::vector<Needle> n;
+  AddNeedles(n, kCodeMarker, false,
+             {"```", "#include", "def ", "console.log", "public static void", "function(", "=> {",
+              "fn main"});
+  AddNeedles(n, kCodeVerb, true,
+             {"write", "generate", "create", "implement", "code up", "refactor", "fix", "build",
               "port", "translate", "complete", "optimize", "debug"});
-  const bool object = ContainsAnyWord(
-      lower, {"function", "script",     "program",    "code",   "class",   "method",
+  AddNeedles(n, kCodeObject, true,
+             {"function", "script",     "program",    "code",   "class",   "method",
               "snippet",  "regex",      "endpoint",   "module", "library", "unit test",
               "python",   "javascript", "typescript", "java",   "c++",     "rust",
               "golang",   "bash",       "sql query",  "api"});
-  return verb && object;
-}
-
-bool IsSystemCommand(std::string_view lower) {
-  return ContainsAny(
-             lower,
+  AddNeedles(n, kCommand, false,
              {"rm -rf",        "rm -r ",       "sudo ",       "chmod ",        "chown ",
               "mkfs",          "dd if=",       "kill -9",     "killall",       "pkill",
               "systemctl",     "crontab",      "os.system",   "subprocess",    "exec(",
@@ -106,33 +105,90 @@ bool IsSystemCommand(std::string_view lower) {
               "command line",  "command-line", "netcat",      "nc -e",         "iptables",
               "format c:",     "/etc/passwd",  "/etc/shadow", "shell script",  "bash script",
               "reverse shell", "apt-get ",     "chmod +x",    "shutdown -",    "registry key",
-              "wget http",     "curl http"})
-         || ContainsAnyWord(lower, {"terminal", "shell", "cli command"});
+              "wget http",     "curl http"});
+  AddNeedles(n, kCommandWord, true, {"terminal", "shell", "cli command"});
+  AddNeedles(n, kDatabaseStatement, false,
+             {"drop table", "drop database", "truncate table", "delete from ", "insert into ",
+              "alter table", "create table", "create index", "select * from", "union select",
+              "' or '1'='1", "db.collection", "grant all", "stored procedure"});
+  AddNeedles(n, kDatabaseWord, true,
+             {"sql", "database", "mysql", "postgres", "postgresql", "sqlite", "mongodb", "redis",
+              "schema migration"});
+  AddNeedles(n, kPemBegin, false, {"-----begin"});
+  AddNeedles(n, kPrivateKeyPhrase, false, {"private key"});
+  AddNeedles(
+      n, kPiiPhrase, false,
+      {"social security number", "passport number", "date of birth", "driver's license number",
+       "credit card number", "bank account number", "medical record number"});
+  // "password = hunter2!", "api_key: 'abc...'", "my password is ...".
+  AddNeedles(
+      n, kSecretKey, false,
+      {"password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "access_key",
+       "auth_token", "access_token", "client_secret", "private_key", "token", "credentials"});
+  return n;
 }
 
-bool IsDatabaseOperation(std::string_view text, std::string_view lower) {
-  if (ContainsAny(lower,
-                  {"drop table", "drop database", "truncate table", "delete from ", "insert into ",
-                   "alter table", "create table", "create index", "select * from", "union select",
-                   "' or '1'='1", "db.collection", "grant all", "stored procedure"})) {
+std::vector<std::string_view> Texts(const std::vector<Needle>& needles) {
+  std::vector<std::string_view> texts;
+  texts.reserve(needles.size());
+  for (const Needle& needle : needles) {
+    texts.push_back(needle.text);
+  }
+  return texts;
+}
+
+struct LowerCaseScan {
+  std::uint32_t groups{0};
+  std::vector<std::size_t> secret_keys{};  // start and length, in pairs
+
+  bool Has(Group group) const { return (groups & (1U << group)) != 0; }
+};
+
+LowerCaseScan ScanLowerCase(std::string_view lower) {
+  static const std::vector<Needle> needles = LowerCaseNeedles();
+  static const KeywordMatcher matcher(Texts(needles));
+  LowerCaseScan scan;
+  matcher.FindIf(lower, [&](std::uint32_t index, std::size_t start) {
+    const Needle& needle = needles[index];
+    if (needle.word_start && start > 0 && IsAlnum(lower[start - 1])) {
+      return false;
+    }
+    scan.groups |= 1U << needle.group;
+    if (needle.group == kSecretKey) {
+      scan.secret_keys.push_back(start);
+      scan.secret_keys.push_back(needle.text.size());
+    }
+    return false;
+  });
+  return scan;
+}
+
+bool IsCodeGeneration(const LowerCaseScan& scan) {
+  return scan.Has(kCodeMarker) || (scan.Has(kCodeVerb) && scan.Has(kCodeObject));
+}
+
+bool IsSystemCommand(const LowerCaseScan& scan) {
+  return scan.Has(kCommand) || scan.Has(kCommandWord);
+}
+
+bool IsDatabaseOperation(std::string_view text, const LowerCaseScan& scan) {
+  if (scan.Has(kDatabaseStatement) || scan.Has(kDatabaseWord)) {
     return true;
   }
   // Upper-case SQL in the original text: "SELECT name FROM users", "UPDATE t SET".
-  if ((text.find("SELECT ") != std::string_view::npos
-       && text.find(" FROM ") != std::string_view::npos)
-      || (text.find("UPDATE ") != std::string_view::npos
-          && text.find(" SET ") != std::string_view::npos)) {
-    return true;
-  }
-  return ContainsAnyWord(lower, {"sql", "database", "mysql", "postgres", "postgresql", "sqlite",
-                                 "mongodb", "redis", "schema migration"});
+  static const KeywordMatcher sql({"SELECT ", " FROM ", "UPDATE ", " SET "});
+  std::uint32_t seen = 0;
+  return sql.FindIf(text, [&seen](std::uint32_t index, std::size_t) {
+    seen |= 1U << index;
+    return (seen & 0b0011U) == 0b0011U || (seen & 0b1100U) == 0b1100U;
+  });
 }
 
 // Placeholders that documentation uses instead of a real value.
 bool IsPlaceholder(std::string_view value) {
-  const std::string lower = Lowered(value);
-  return ContainsAny(lower, {"xxx", "***", "your", "example", "changeme", "<", "${", "{{",
-                             "placeholder", "dummy", "redacted", "password"});
+  static const KeywordMatcher placeholders({"xxx", "***", "your", "example", "changeme", "<", "${",
+                                            "{{", "placeholder", "dummy", "redacted", "password"});
+  return placeholders.ContainsAny(Lowered(value));
 }
 
 // Known token prefixes followed by enough token characters.
@@ -142,7 +198,8 @@ bool HasPrefixedToken(std::string_view text) {
     std::size_t min_rest{0};
   };
 
-  constexpr std::array<Prefix, 16> kPrefixes = {{{"ghp_", 30},
+  // The last two are AWS access key ids: AKIA/ASIA + 16 upper-case letters or digits.
+  constexpr std::array<Prefix, 18> kPrefixes = {{{"ghp_", 30},
                                                  {"gho_", 30},
                                                  {"ghs_", 30},
                                                  {"ghu_", 30},
@@ -157,86 +214,79 @@ bool HasPrefixedToken(std::string_view text) {
                                                  {"AIza", 30},
                                                  {"npm_", 30},
                                                  {"hf_", 30},
-                                                 {"SG.", 20}}};
-  for (const Prefix& p : kPrefixes) {
-    for (std::size_t at = text.find(p.prefix); at != std::string_view::npos;
-         at = text.find(p.prefix, at + 1)) {
-      const bool boundary = at == 0 || !IsAlnum(text[at - 1]);
-      if (boundary && TokenRun(text, at + p.prefix.size()) >= p.min_rest) {
-        return true;
-      }
+                                                 {"SG.", 20},
+                                                 {"AKIA", 16},
+                                                 {"ASIA", 16}}};
+  constexpr std::size_t kFirstAws = 16;
+  static const KeywordMatcher matcher = [&kPrefixes] {
+    std::vector<std::string_view> texts;
+    for (const Prefix& p : kPrefixes) {
+      texts.push_back(p.prefix);
     }
-  }
-  // AWS access key id: AKIA/ASIA + 16 upper-case letters or digits.
-  for (const std::string_view prefix : {"AKIA", "ASIA"}) {
-    for (std::size_t at = text.find(prefix); at != std::string_view::npos;
-         at = text.find(prefix, at + 1)) {
+    return KeywordMatcher(texts);
+  }();
+  return matcher.FindIf(text, [text, &kPrefixes](std::uint32_t index, std::size_t at) {
+    const Prefix& p = kPrefixes[index];
+    const std::size_t rest = at + p.prefix.size();
+    if (index >= kFirstAws) {
       std::size_t n = 0;
-      while (at + 4 + n < text.size() && IsUpperOrDigit(text[at + 4 + n])) {
+      while (rest + n < text.size() && IsUpperOrDigit(text[rest + n])) {
         ++n;
       }
-      if (n == 16) {
-        return true;
-      }
+      return n == p.min_rest;
     }
-  }
-  return false;
+    const bool boundary = at == 0 || !IsAlnum(text[at - 1]);
+    return boundary && TokenRun(text, rest) >= p.min_rest;
+  });
 }
 
-// "password = hunter2!", "api_key: 'abc...'", "my password is ...".
-bool HasSecretAssignment(std::string_view text, std::string_view lower) {
-  constexpr std::array<std::string_view, 14> kKeys = {
-      "password",      "passwd",      "pwd",        "secret",     "api_key",
-      "apikey",        "api-key",     "access_key", "auth_token", "access_token",
-      "client_secret", "private_key", "token",      "credentials"};
-  for (const std::string_view key : kKeys) {
-    for (std::size_t at = lower.find(key); at != std::string_view::npos;
-         at = lower.find(key, at + 1)) {
-      std::size_t i = at + key.size();
-      while (i < lower.size() && (IsAlnum(lower[i]) || lower[i] == '_')) {
-        ++i;  // password_hash, secretKey, ...
-      }
-      while (i < lower.size() && (lower[i] == ' ' || lower[i] == '"' || lower[i] == '\'')) {
-        ++i;
-      }
-      std::size_t value_start = std::string_view::npos;
-      if (i < lower.size() && (lower[i] == '=' || lower[i] == ':')) {
-        value_start = i + 1;
-      } else if (lower.substr(i, 3) == "is ") {
-        value_start = i + 3;
-      }
-      if (value_start == std::string_view::npos) {
-        continue;
-      }
-      while (value_start < lower.size()
-             && (lower[value_start] == ' ' || lower[value_start] == '"'
-                 || lower[value_start] == '\'' || lower[value_start] == '=')) {
-        ++value_start;
-      }
-      std::size_t end = value_start;
-      while (end < text.size() && text[end] != ' ' && text[end] != '"' && text[end] != '\''
-             && text[end] != '\n' && text[end] != ',' && text[end] != ';') {
-        ++end;
-      }
-      const std::string_view value = text.substr(value_start, end - value_start);
-      bool has_digit = false;
-      for (const char c : value) {
-        has_digit = has_digit || IsDigit(c);
-      }
-      if (value.size() >= 8 && has_digit && !IsPlaceholder(value)) {
-        return true;
-      }
-    }
+// A secret key word at `at` (length `length`) assigned a value that looks real.
+bool IsSecretAssignment(std::string_view text, std::string_view lower, std::size_t at,
+                        std::size_t length) {
+  std::size_t i = at + length;
+  while (i < lower.size() && (IsAlnum(lower[i]) || lower[i] == '_')) {
+    ++i;  // password_hash, secretKey, ...
   }
-  return false;
+  while (i < lower.size() && (lower[i] == ' ' || lower[i] == '"' || lower[i] == '\'')) {
+    ++i;
+  }
+  std::size_t value_start = std::string_view::npos;
+  if (i < lower.size() && (lower[i] == '=' || lower[i] == ':')) {
+    value_start = i + 1;
+  } else if (lower.substr(i, 3) == "is ") {
+    value_start = i + 3;
+  }
+  if (value_start == std::string_view::npos) {
+    return false;
+  }
+  while (value_start < lower.size()
+         && (lower[value_start] == ' ' || lower[value_start] == '"' || lower[value_start] == '\''
+             || lower[value_start] == '=')) {
+    ++value_start;
+  }
+  std::size_t end = value_start;
+  while (end < text.size() && text[end] != ' ' && text[end] != '"' && text[end] != '\''
+         && text[end] != '\n' && text[end] != ',' && text[end] != ';') {
+    ++end;
+  }
+  const std::string_view value = text.substr(value_start, end - value_start);
+  bool has_digit = false;
+  for (const char c : value) {
+    has_digit = has_digit || IsDigit(c);
+  }
+  return value.size() >= 8 && has_digit && !IsPlaceholder(value);
 }
 
-bool HasSecrets(std::string_view text, std::string_view lower) {
-  if (lower.find("-----begin") != std::string_view::npos
-      && lower.find("private key") != std::string_view::npos) {
+bool HasSecrets(std::string_view text, std::string_view lower, const LowerCaseScan& scan) {
+  if (scan.Has(kPemBegin) && scan.Has(kPrivateKeyPhrase)) {
     return true;
   }
-  return HasPrefixedToken(text) || HasSecretAssignment(text, lower);
+  for (std::size_t k = 0; k + 1 < scan.secret_keys.size(); k += 2) {
+    if (IsSecretAssignment(text, lower, scan.secret_keys[k], scan.secret_keys[k + 1])) {
+      return true;
+    }
+  }
+  return HasPrefixedToken(text);
 }
 
 // A run of digits joined by single separators ("+1 (555) 123-4567", "4111 1111 1111 1111").
@@ -398,10 +448,8 @@ bool HasIban(std::string_view text) {
   return false;
 }
 
-bool HasPii(std::string_view text, std::string_view lower) {
-  if (ContainsAny(lower, {"social security number", "passport number", "date of birth",
-                          "driver's license number", "credit card number", "bank account number",
-                          "medical record number"})) {
+bool HasPii(std::string_view text, const LowerCaseScan& scan) {
+  if (scan.Has(kPiiPhrase)) {
     return true;
   }
   if (HasEmail(text) || HasIban(text)) {
@@ -427,13 +475,14 @@ bool HasPii(std::string_view text, std::string_view lower) {
 
 SecurityAssessment ScanSecurity(std::string_view text) {
   const std::string lower = Lowered(text);
+  const LowerCaseScan scan = ScanLowerCase(lower);
   SecurityAssessment assessment;
   const std::array<std::pair<std::string_view, bool>, 5> checks = {{
-      {"code_generation", IsCodeGeneration(lower)},
-      {"system_command", IsSystemCommand(lower)},
-      {"database_operation", IsDatabaseOperation(text, lower)},
-      {"secrets", HasSecrets(text, lower)},
-      {"pii", HasPii(text, lower)},
+      {"code_generation", IsCodeGeneration(scan)},
+      {"system_command", IsSystemCommand(scan)},
+      {"database_operation", IsDatabaseOperation(text, scan)},
+      {"secrets", HasSecrets(text, lower, scan)},
+      {"pii", HasPii(text, scan)},
   }};
   for (const auto& [category, matched] : checks) {
     if (matched) {
