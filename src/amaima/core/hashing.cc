@@ -1,5 +1,9 @@
 #include "amaima/core/hashing.h"
 
+#include <algorithm>
+#include <memory>
+#include <utility>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -26,6 +30,83 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
                                   digest.data(), &length);
   AMAIMA_CHECK(out != nullptr && length == digest.size());
   return digest;
+}
+
+namespace {
+
+EVP_MD_CTX* AsContext(void* context) {
+  return static_cast<EVP_MD_CTX*>(context);
+}
+
+// Finishes a copy of `prefix` after absorbing `data`.
+Sha256Digest FinishCopy(const EVP_MD_CTX* prefix, const void* data, std::size_t size) {
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> scratch(EVP_MD_CTX_new(),
+                                                                               &EVP_MD_CTX_free);
+  AMAIMA_CHECK(scratch != nullptr);
+  AMAIMA_CHECK(EVP_MD_CTX_copy_ex(scratch.get(), prefix) == 1);
+  AMAIMA_CHECK(EVP_DigestUpdate(scratch.get(), data, size) == 1);
+  Sha256Digest digest{};
+  unsigned int length = 0;
+  AMAIMA_CHECK(EVP_DigestFinal_ex(scratch.get(), digest.data(), &length) == 1);
+  AMAIMA_CHECK(length == digest.size());
+  return digest;
+}
+
+}  // namespace
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  // RFC 2104: a key longer than the 64-byte block is hashed first; shorter ones are
+  // zero-padded to the block.
+  constexpr std::size_t kBlock = 64;
+  std::array<unsigned char, kBlock> padded{};
+  if (key.size() > kBlock) {
+    const Sha256Digest hashed = Sha256(key);
+    std::copy(hashed.begin(), hashed.end(), padded.begin());
+  } else {
+    std::copy(key.begin(), key.end(), padded.begin());
+  }
+  std::array<unsigned char, kBlock> ipad{};
+  std::array<unsigned char, kBlock> opad{};
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = padded[i] ^ 0x36;
+    opad[i] = padded[i] ^ 0x5c;
+  }
+  auto absorb = [](const std::array<unsigned char, kBlock>& block) {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    AMAIMA_CHECK(context != nullptr);
+    AMAIMA_CHECK(EVP_DigestInit_ex(context, EVP_sha256(), nullptr) == 1);
+    AMAIMA_CHECK(EVP_DigestUpdate(context, block.data(), block.size()) == 1);
+    return context;
+  };
+  inner_ = absorb(ipad);
+  outer_ = absorb(opad);
+  OPENSSL_cleanse(padded.data(), padded.size());
+  OPENSSL_cleanse(ipad.data(), ipad.size());
+  OPENSSL_cleanse(opad.data(), opad.size());
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MD_CTX_free(AsContext(inner_));
+  EVP_MD_CTX_free(AsContext(outer_));
+}
+
+HmacSha256Key::HmacSha256Key(HmacSha256Key&& other) noexcept
+    : inner_(std::exchange(other.inner_, nullptr)), outer_(std::exchange(other.outer_, nullptr)) {}
+
+HmacSha256Key& HmacSha256Key::operator=(HmacSha256Key&& other) noexcept {
+  if (this != &other) {
+    EVP_MD_CTX_free(AsContext(inner_));
+    EVP_MD_CTX_free(AsContext(outer_));
+    inner_ = std::exchange(other.inner_, nullptr);
+    outer_ = std::exchange(other.outer_, nullptr);
+  }
+  return *this;
+}
+
+Sha256Digest HmacSha256Key::Sign(std::string_view data) const {
+  AMAIMA_CHECK(inner_ != nullptr);
+  const Sha256Digest inner = FinishCopy(AsContext(inner_), data.data(), data.size());
+  return FinishCopy(AsContext(outer_), inner.data(), inner.size());
 }
 
 std::string ToHex(std::string_view bytes) {

@@ -15,6 +15,29 @@ Sha256Digest Sha256(std::string_view data);
 // Returns HMAC-SHA-256 of `data` under `key`.
 Sha256Digest HmacSha256(std::string_view key, std::string_view data);
 
+// HMAC-SHA-256 under one fixed key, with the key's inner and outer blocks absorbed once,
+// so that each Sign() costs two short SHA-256 finishes (HmacSha256() redoes the key
+// schedule and the algorithm lookup on every call).
+//
+// @par Thread Safety
+// Immutable after construction; Sign() is const and thread-safe.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(HmacSha256Key&& other) noexcept;
+  HmacSha256Key& operator=(HmacSha256Key&& other) noexcept;
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+  // Equals HmacSha256(key, data).
+  Sha256Digest Sign(std::string_view data) const;
+
+ private:
+  void* inner_{nullptr};  // EVP_MD_CTX*, key ^ ipad absorbed
+  void* outer_{nullptr};  // EVP_MD_CTX*, key ^ opad absorbed
+};
+
 // Returns the lower-case hex form of `bytes`.
 std::string ToHex(std::string_view bytes);
 std::string ToHex(const Sha256Digest& digest);

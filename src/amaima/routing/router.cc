@@ -33,7 +33,7 @@ Router::Router(std::unique_ptr<ComplexityClassifier> classifier,
     : classifier_(std::move(classifier)),
       policy_(std::move(policy)),
       versions_{classifier_->version(), config.policy_version, config.pricing_version},
-      query_hash_key_(std::move(query_hash_key)),
+      query_hash_key_(query_hash_key),
       ids_(ids),
       clock_(clock) {}
 
@@ -55,7 +55,7 @@ Result<Decision> Router::Decide(const RouteRequest& request) const {
   decision.created_at = clock_.Now();
   decision.request_id = request.request_id;
   decision.org_id = request.org_id;
-  decision.query_hash = ToHex(HmacSha256(query_hash_key_, NormalizeQuery(request.query)));
+  decision.query_hash = ToHex(query_hash_key_.Sign(NormalizeQuery(request.query)));
   decision.complexity = std::move(input.complexity);
   decision.security = std::move(input.security);
   decision.constraints = request.constraints;

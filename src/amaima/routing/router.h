@@ -5,6 +5,7 @@
 
 #include "amaima/config/config.h"
 #include "amaima/core/clock.h"
+#include "amaima/core/hashing.h"
 #include "amaima/core/ids.h"
 #include "amaima/core/result.h"
 #include "amaima/routing/complexity_classifier.h"
@@ -48,7 +49,7 @@ class Router {
   std::unique_ptr<ComplexityClassifier> classifier_;
   std::unique_ptr<RoutingPolicy> policy_;
   Versions versions_;
-  std::string query_hash_key_;
+  HmacSha256Key query_hash_key_;
   IdGenerator& ids_;
   const Clock& clock_;
 };
