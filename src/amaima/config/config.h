@@ -83,10 +83,38 @@ struct ObservabilityConfig {
   bool operator==(const ObservabilityConfig&) const = default;
 };
 
+// One entry of `providers:` — an upstream endpoint that serves models, keyed by its name.
+struct ProviderConfig {
+  std::string name{};      // The map key; filled by the loader.
+  std::string type{};      // Wire format: "openai" | "anthropic" | "gemini" | "ollama"
+  std::string base_url{};  // e.g. "https://api.openai.com/v1", "http://127.0.0.1:11434"
+  std::string api_key{};   // Usually "${OPENAI_API_KEY:-}"; empty = send none.
+  std::chrono::milliseconds connect_timeout{10000};  // Connect + TLS handshake.
+  std::chrono::milliseconds read_timeout{60000};     // Longest silence while reading.
+  std::chrono::milliseconds total_timeout{300000};   // One attempt, start to last byte.
+  int max_idle_connections{16};                      // Keep-alive connections kept idle.
+  bool verify_tls{true};
+  std::string ca_file{};  // PEM bundle to trust instead of the system's; empty = system.
+  // Attempts per model (1 = no retry) on 429, 5xx, resets and timeouts, before the
+  // first byte reached the client. Backoff is exponential with full jitter.
+  int max_attempts{3};
+  std::chrono::milliseconds backoff_base{200};
+  std::chrono::milliseconds backoff_max{5000};
+  // Circuit breaker: this many consecutive failures open it; after `breaker_open`
+  // it lets `breaker_half_open_probes` requests through to test the upstream.
+  int breaker_failure_threshold{5};
+  std::chrono::milliseconds breaker_open{30000};
+  int breaker_half_open_probes{1};
+
+  bool operator==(const ProviderConfig&) const = default;
+};
+
 // One entry of `models:` — the model catalog, keyed by the catalog name.
 struct ModelConfig {
-  std::string name{};                 // The map key; filled by the loader.
-  std::string provider{};             // "openai" | "anthropic" | "gemini" | "ollama"
+  std::string name{};      // The map key; filled by the loader.
+  std::string provider{};  // "openai" | "anthropic" | "gemini" | "ollama"
+  // The `providers:` entry that serves it; empty = the entry named like `provider`.
+  std::string upstream{};
   std::string upstream_model{};       // The provider's own model name.
   std::int64_t context_window{0};     // Tokens (input + output).
   std::int64_t max_output_tokens{0};  // 0 = limited by context_window only.
@@ -132,10 +160,15 @@ struct Config {
   TelemetryConfig telemetry{};
   ObservabilityConfig observability{};
   RouterConfig router{};
+  std::map<std::string, ProviderConfig> providers{};
   std::map<std::string, ModelConfig> models{};
 
   bool operator==(const Config&) const = default;
 };
+
+// The `providers:` entry that serves `model` (its `upstream`, else its `provider`), or
+// null when the catalog has none.
+const ProviderConfig* ProviderFor(const Config& config, const ModelConfig& model);
 
 // Returns "decision-only" or "execution-enabled".
 const char* ExecutionModeName(ExecutionMode mode);

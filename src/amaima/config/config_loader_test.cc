@@ -352,6 +352,74 @@ TEST(ConfigLoaderTest, ValidateConfigChecksCrossReferences) {
       << status.error().message;
 }
 
+TEST(ConfigLoaderTest, ProvidersDefaultToThePublicEndpointsWithKeysFromTheEnvironment) {
+  const Result<Config> config =
+      LoadConfigFromString(kMinimal, {{"OPENAI_API_KEY", "sk-test"}}, "f.yaml");
+
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  ASSERT_EQ(config->providers.size(), 4U);
+  const ProviderConfig& openai = config->providers.at("openai");
+  EXPECT_EQ(openai.type, "openai");
+  EXPECT_EQ(openai.base_url, "https://api.openai.com/v1");
+  EXPECT_EQ(openai.api_key, "sk-test");
+  EXPECT_EQ(openai.max_attempts, 3);
+  EXPECT_EQ(config->providers.at("ollama").base_url, "http://127.0.0.1:11434");
+  EXPECT_EQ(ProviderFor(*config, config->models.at("m")), &openai);
+}
+
+TEST(ConfigLoaderTest, BindsAProviderSectionAndAModelsUpstream) {
+  const std::string yaml = R"(
+execution: {mode: execution-enabled}
+providers:
+  local-vllm: {type: openai, base_url: "http://127.0.0.1:9000/v1", read_timeout_ms: 5000,
+               max_attempts: 1, breaker_failure_threshold: 2, breaker_open_ms: 100}
+models:
+  m: {provider: openai, upstream: local-vllm, upstream_model: m, context_window: 1000,
+      capabilities: [chat]}
+router:
+  model_mapping: {TRIVIAL: m, SIMPLE: m, MODERATE: m, COMPLEX: m, EXPERT: m}
+  expected_output_tokens: {TRIVIAL: 1, SIMPLE: 1, MODERATE: 1, COMPLEX: 1, EXPERT: 1}
+)";
+
+  const Result<Config> config = LoadConfigFromString(yaml);
+
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  ASSERT_EQ(config->providers.size(), 1U);
+  const ProviderConfig* provider = ProviderFor(*config, config->models.at("m"));
+  ASSERT_NE(provider, nullptr);
+  EXPECT_EQ(provider->name, "local-vllm");
+  EXPECT_EQ(provider->read_timeout, milliseconds(5000));
+  EXPECT_EQ(provider->max_attempts, 1);
+  EXPECT_EQ(provider->breaker_open, milliseconds(100));
+}
+
+TEST(ConfigLoaderTest, RejectsProvidersThatCannotServeTheirModels) {
+  const std::string yaml = R"(
+execution: {mode: execution-enabled}
+providers:
+  a: {type: anthropic, base_url: "ftp://x", retries: 2}
+models:
+  m: {provider: openai, upstream_model: m, context_window: 1000, capabilities: [chat]}
+  n: {provider: openai, upstream: a, upstream_model: n, context_window: 1000,
+      capabilities: [chat]}
+router:
+  model_mapping: {TRIVIAL: m, SIMPLE: m, MODERATE: m, COMPLEX: m, EXPERT: m}
+  expected_output_tokens: {TRIVIAL: 1, SIMPLE: 1, MODERATE: 1, COMPLEX: 1, EXPERT: 1}
+)";
+
+  const Result<Config> config = LoadConfigFromString(yaml, {}, "f.yaml");
+
+  ASSERT_FALSE(config.has_value());
+  const std::string& message = config.error().message;
+  EXPECT_NE(message.find("providers.a.retries: unknown key"), std::string::npos) << message;
+  EXPECT_NE(message.find("providers.a.base_url: base_url must start with http"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("models.m.provider: no entry \"openai\" in providers"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("models.n.upstream: providers.a speaks \"anthropic\""), std::string::npos)
+      << message;
+}
+
 TEST(ConfigLoaderTest, NamesExecutionModes) {
   EXPECT_STREQ(ExecutionModeName(ExecutionMode::kDecisionOnly), "decision-only");
   EXPECT_STREQ(ExecutionModeName(ExecutionMode::kExecutionEnabled), "execution-enabled");

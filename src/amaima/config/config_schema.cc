@@ -87,9 +87,32 @@ const FieldTable<ObservabilityConfig>& ObservabilityFields() {
   return kFields;
 }
 
+const FieldTable<ProviderConfig>& ProviderFields() {
+  static const FieldTable<ProviderConfig> kFields = {
+      Required(ChoiceField("type", &ProviderConfig::type, kProviderNames)),
+      Required(StringField("base_url", &ProviderConfig::base_url, /*allow_empty=*/false)),
+      StringField("api_key", &ProviderConfig::api_key),
+      MillisField("connect_timeout_ms", &ProviderConfig::connect_timeout, 1, kOneDayMs),
+      MillisField("read_timeout_ms", &ProviderConfig::read_timeout, 1, kOneDayMs),
+      MillisField("total_timeout_ms", &ProviderConfig::total_timeout, 1, kOneDayMs),
+      IntegerField("max_idle_connections", &ProviderConfig::max_idle_connections, 0, 100000),
+      BoolField("verify_tls", &ProviderConfig::verify_tls),
+      StringField("ca_file", &ProviderConfig::ca_file),
+      IntegerField("max_attempts", &ProviderConfig::max_attempts, 1, 20),
+      MillisField("backoff_base_ms", &ProviderConfig::backoff_base, 0, kOneDayMs),
+      MillisField("backoff_max_ms", &ProviderConfig::backoff_max, 0, kOneDayMs),
+      IntegerField("breaker_failure_threshold", &ProviderConfig::breaker_failure_threshold, 1,
+                   1000000),
+      MillisField("breaker_open_ms", &ProviderConfig::breaker_open, 1, kOneDayMs),
+      IntegerField("breaker_half_open_probes", &ProviderConfig::breaker_half_open_probes, 1, 1000),
+  };
+  return kFields;
+}
+
 const FieldTable<ModelConfig>& ModelFields() {
   static const FieldTable<ModelConfig> kFields = {
       Required(ChoiceField("provider", &ModelConfig::provider, kProviderNames)),
+      StringField("upstream", &ModelConfig::upstream),
       Required(StringField("upstream_model", &ModelConfig::upstream_model, false)),
       Required(IntegerField("context_window", &ModelConfig::context_window, 1, kMaxInt)),
       IntegerField("max_output_tokens", &ModelConfig::max_output_tokens, 0, kMaxInt),
@@ -161,6 +184,27 @@ const FieldTable<RouterConfig>& RouterFields() {
   return kFields;
 }
 
+void BindProviders(BindContext& ctx, const YAML::Node& node, const std::string& path, Config& out) {
+  ForEachEntry(ctx, node, path,
+               [&](const std::string& key, const YAML::Node& value, const std::string& key_path) {
+                 ProviderConfig provider;
+                 provider.name = key;
+                 BindStruct(ctx, value, key_path, ProviderFields(), provider);
+                 out.providers[key] = std::move(provider);
+               });
+}
+
+// The public endpoints of each wire format, used when a config has no `providers:`
+// section (the same entries as config/amaima.yaml).
+constexpr std::string_view kDefaultProviders = R"(
+openai: {type: openai, base_url: "https://api.openai.com/v1", api_key: "${OPENAI_API_KEY:-}"}
+anthropic: {type: anthropic, base_url: "https://api.anthropic.com",
+            api_key: "${ANTHROPIC_API_KEY:-}"}
+gemini: {type: gemini, base_url: "https://generativelanguage.googleapis.com",
+         api_key: "${GEMINI_API_KEY:-}"}
+ollama: {type: ollama, base_url: "${OLLAMA_BASE_URL:-http://127.0.0.1:11434}"}
+)";
+
 const FieldTable<Config>& RootFields() {
   static const FieldTable<Config> kFields = {
       SectionField("server", &Config::server, ServerFields()),
@@ -169,6 +213,7 @@ const FieldTable<Config>& RootFields() {
       SectionField("telemetry", &Config::telemetry, TelemetryFields()),
       SectionField("observability", &Config::observability, ObservabilityFields()),
       SectionField("router", &Config::router, RouterFields()),
+      {"providers", BindProviders},
       {"models",
        [](BindContext& ctx, const YAML::Node& node, const std::string& path, Config& out) {
          ForEachEntry(
@@ -188,6 +233,9 @@ const FieldTable<Config>& RootFields() {
 
 void BindConfig(BindContext& ctx, const YAML::Node& root, Config& config) {
   BindStruct(ctx, root, "", RootFields(), config);
+  if (!(root.IsMap() && root["providers"])) {
+    BindProviders(ctx, YAML::Load(std::string(kDefaultProviders)), "providers", config);
+  }
 }
 
 }  // namespace amaima::config::internal

@@ -28,6 +28,35 @@ void CheckModels(BindContext& ctx, const Config& config) {
   }
 }
 
+void CheckProviders(BindContext& ctx, const Config& config) {
+  for (const auto& [name, provider] : config.providers) {
+    const std::string path = JoinPath("providers", name);
+    const std::string_view url = provider.base_url;
+    if (url.substr(0, 7) != "http://" && url.substr(0, 8) != "https://") {
+      ctx.Error(path + ".base_url", "base_url must start with http:// or https://");
+    }
+    if (provider.backoff_max < provider.backoff_base) {
+      ctx.Error(path + ".backoff_max_ms", "backoff_max_ms is smaller than backoff_base_ms");
+    }
+  }
+  for (const auto& [name, model] : config.models) {
+    const std::string path = JoinPath("models", name);
+    const ProviderConfig* provider = ProviderFor(config, model);
+    if (provider == nullptr) {
+      const std::string& wanted = model.upstream.empty() ? model.provider : model.upstream;
+      // Only execution needs the endpoint; a decision-only catalog may omit it.
+      if (config.execution.mode == ExecutionMode::kExecutionEnabled || !model.upstream.empty()) {
+        ctx.Error(path + (model.upstream.empty() ? ".provider" : ".upstream"),
+                  "no entry \"" + wanted + "\" in providers");
+      }
+    } else if (provider->type != model.provider) {
+      ctx.Error(path + ".upstream", "providers." + provider->name + " speaks \"" + provider->type
+                                        + "\", but the model's provider is \"" + model.provider
+                                        + "\"");
+    }
+  }
+}
+
 void CheckModelMapping(BindContext& ctx, const Config& config) {
   const std::string base = "router.model_mapping";
   for (const char* level : kLevelNames) {
@@ -79,6 +108,7 @@ void CheckExpectedOutputTokens(BindContext& ctx, const Config& config) {
 
 void CheckConfig(BindContext& ctx, const Config& config) {
   CheckModels(ctx, config);
+  CheckProviders(ctx, config);
   CheckModelMapping(ctx, config);
   CheckFallbackChains(ctx, config);
   CheckExpectedOutputTokens(ctx, config);
