@@ -5,21 +5,26 @@
 #include <exception>
 #include <mutex>
 #include <unordered_map>
+#include <variant>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -375,6 +380,14 @@ class HttpServer::Impl {
 
     HttpResponse response = co_await Dispatch(request);
     const bool still_keep_alive = keep_alive && !stopping_.load();
+    if (response.stream && !head) {
+      const bool streamed =
+          co_await WriteStream(stream, buffer, request, response, version, still_keep_alive);
+      if (observer_) {
+        observer_(request, response, std::chrono::steady_clock::now() - started);
+      }
+      co_return streamed&& still_keep_alive;
+    }
 
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
     out.set(bhttp::field::server, "amaima");
@@ -399,6 +412,72 @@ class HttpServer::Impl {
       observer_(request, response, std::chrono::steady_clock::now() - started);
     }
     co_return !write_ec && still_keep_alive;
+  }
+
+  // Writes a streamed response with chunked encoding. While waiting for the next piece it
+  // also watches the client: end of stream or an error there cancels the wait (and so the
+  // handler's upstream work). Bytes of a pipelined next request are kept in `buffer`.
+  // Returns whether the whole response was written.
+  net::awaitable<bool> WriteStream(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                   const HttpRequest& request, HttpResponse& response,
+                                   unsigned version, bool keep_alive) {
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status), version};
+    head.set(bhttp::field::server, "amaima");
+    head.set(bhttp::field::content_type, response.content_type);
+    head.set(bhttp::field::cache_control, "no-cache");
+    head.set("x-request-id", request.request_id);
+    for (const auto& [name, value] : response.headers) {
+      head.set(name, value);
+    }
+    head.keep_alive(keep_alive);
+    head.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    stream.expires_after(options_.request_timeout);
+    auto [head_ec, head_bytes] = co_await bhttp::async_write_header(stream, serializer, kAsTuple);
+    if (head_ec) {
+      co_return false;
+    }
+    stream.expires_never();  // a stream may legitimately stay silent for long
+    using namespace net::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
+    for (;;) {
+      auto next = co_await (response.stream->Next() || WatchClient(stream, buffer));
+      if (next.index() == 1) {
+        co_return false;  // the client went away; the stream was cancelled
+      }
+      std::optional<std::string>& piece = std::get<0>(next);
+      if (!piece) {
+        break;
+      }
+      if (piece->empty()) {
+        continue;
+      }
+      stream.expires_after(options_.request_timeout);
+      auto [ec, n] =
+          co_await net::async_write(stream, bhttp::make_chunk(net::buffer(*piece)), kAsTuple);
+      if (ec) {
+        co_return false;
+      }
+      stream.expires_never();
+    }
+    stream.expires_after(options_.request_timeout);
+    auto [last_ec, last_bytes] =
+        co_await net::async_write(stream, bhttp::make_chunk_last(), kAsTuple);
+    co_return !last_ec;
+  }
+
+  // Completes when the client closes its side or the connection fails; bytes it sends in
+  // the meantime (a pipelined request) are kept in `buffer`.
+  static net::awaitable<void> WatchClient(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+    for (;;) {
+      auto [ec, n] = co_await stream.socket().async_read_some(buffer.prepare(4096), kAsTuple);
+      if (ec) {
+        co_return;
+      }
+      buffer.commit(n);
+      if (buffer.size() > kHeaderLimit) {
+        co_return;  // not a client that waits for its answer
+      }
+    }
   }
 
   net::awaitable<HttpResponse> Dispatch(HttpRequest& request) {

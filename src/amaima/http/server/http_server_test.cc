@@ -32,6 +32,7 @@ class HttpServerTest : public ::testing::Test {
     routes_.Add("POST", "/echo", [](HttpRequest& r) { return Echo(r); });
     routes_.Add("GET", "/gate", [this](HttpRequest& r) { return Gated(r); });
     routes_.Add("GET", "/throw", [](HttpRequest& r) { return Throw(r); });
+    routes_.Add("GET", "/stream", [this](HttpRequest& r) { return Streamed(r); });
     HttpServerOptions options;
     options.port = 0;
     options.body_limit_bytes = 1024;
@@ -82,6 +83,48 @@ class HttpServerTest : public ::testing::Test {
     co_return response;
   }
 
+  // Sends "event 0".."event 2" 20 ms apart, or (?hang) waits for ever after the first.
+  class TickStream final : public ResponseStream {
+   public:
+    TickStream(bool hang, std::atomic<int>& destroyed, std::atomic<int>& cancelled)
+        : hang_(hang), destroyed_(destroyed), cancelled_(cancelled) {}
+
+    ~TickStream() override { ++destroyed_; }
+
+    net::awaitable<std::optional<std::string>> Next() override {
+      if (sent_ == 3 || (hang_ && sent_ == 1 && waited_)) {
+        co_return std::nullopt;
+      }
+      const auto delay = hang_ && sent_ == 1 ? std::chrono::hours(1) : std::chrono::hours(0);
+      net::steady_timer timer(co_await net::this_coro::executor);
+      timer.expires_after(delay + std::chrono::milliseconds(20));
+      auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+      if (ec) {
+        ++cancelled_;
+        co_return std::nullopt;
+      }
+      waited_ = sent_ == 1;
+      co_return "data: event " + std::to_string(sent_++) + "\n\n";
+    }
+
+   private:
+    bool hang_;
+    std::atomic<int>& destroyed_;
+    std::atomic<int>& cancelled_;
+    int sent_{0};
+    bool waited_{false};
+  };
+
+  net::awaitable<HttpResponse> Streamed(HttpRequest& request) {
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.stream = std::make_shared<TickStream>(request.QueryParam("hang").has_value(),
+                                                   streams_destroyed_, streams_cancelled_);
+    co_return response;
+  }
+
+  std::atomic<int> streams_destroyed_{0};
+  std::atomic<int> streams_cancelled_{0};
   net::io_context io_{2};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_{
       net::make_work_guard(io_)};
@@ -107,6 +150,43 @@ TEST_F(HttpServerTest, ServesManyRequestsOnOneKeepAliveConnection) {
   }
 
   EXPECT_EQ(server_->stats().connections_accepted.load(), 1U);
+}
+
+TEST_F(HttpServerTest, StreamsAChunkedBodyAndKeepsTheConnection) {
+  testing::HttpClient client(server_->port());
+
+  const auto streamed = client.Get("/stream");
+  const auto after = client.Post("/echo", "next");
+
+  EXPECT_EQ(streamed.status, 200);
+  EXPECT_EQ(streamed.headers.at("content-type"), "text/event-stream");
+  EXPECT_EQ(streamed.headers.at("transfer-encoding"), "chunked");
+  EXPECT_EQ(streamed.body, "data: event 0\n\ndata: event 1\n\ndata: event 2\n\n");
+  EXPECT_EQ(after.body, "next");
+  EXPECT_EQ(server_->stats().connections_accepted.load(), 1U);
+}
+
+TEST_F(HttpServerTest, AClientThatGoesAwayCancelsItsStreamPromptly) {
+  const int fd = testing::ConnectRaw(server_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::WriteRaw(fd, "GET /stream?hang HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string seen;
+  char buffer[512];
+  while (seen.find("event 0") == std::string::npos) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    ASSERT_GT(n, 0);
+    seen.append(buffer, static_cast<std::size_t>(n));
+  }
+
+  ::close(fd);  // while the stream waits (an hour) for its next piece
+
+  for (int i = 0; i < 2000 && streams_destroyed_.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(streams_cancelled_.load(), 1);
+  EXPECT_EQ(streams_destroyed_.load(), 1);
+  testing::HttpClient client(server_->port());
+  EXPECT_EQ(client.Post("/echo", "alive").status, 200);
 }
 
 TEST_F(HttpServerTest, OversizedBodyIs413AndAHandlerExceptionIs500) {

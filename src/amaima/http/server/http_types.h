@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,11 +35,31 @@ struct HttpRequest {
   std::optional<std::string> QueryParam(std::string_view name) const;
 };
 
+// The body of a streamed response (server-sent events): pieces written to the client as
+// they are produced, with chunked transfer encoding. Destroyed when the response ends,
+// also when the client goes away first — which is how a handler's upstream work is
+// cancelled: the server stops awaiting Next() (terminal cancellation) as soon as it sees
+// the client disconnect.
+class ResponseStream {
+ public:
+  ResponseStream() = default;
+  ResponseStream(const ResponseStream&) = delete;
+  ResponseStream& operator=(const ResponseStream&) = delete;
+  virtual ~ResponseStream() = default;
+
+  // The next bytes to send, or nullopt when the body is complete. It cannot fail: once
+  // the head is sent, an error can only be written into the stream itself (an SSE error
+  // event) before it ends.
+  virtual boost::asio::awaitable<std::optional<std::string>> Next() = 0;
+};
+
 struct HttpResponse {
   int status{200};
   std::string content_type{"application/json"};
   std::vector<std::pair<std::string, std::string>> headers{};
   std::string body{};
+  // When set, the body is streamed from it instead of `body`.
+  std::shared_ptr<ResponseStream> stream{};
 };
 
 // Handles one request. Called on the connection's strand; the request outlives the
