@@ -41,8 +41,7 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value)
   }
   double seconds = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0
-      || seconds > 86400) {
+  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0 || seconds > 86400) {
     return std::nullopt;
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
@@ -50,10 +49,10 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value)
 
 bool IsRetryable(const Error& error) {
   static constexpr std::array<std::string_view, 12> kRetryable = {
-      "UPSTREAM_RATE_LIMITED",   "UPSTREAM_SERVER_ERROR",  "UPSTREAM_RESET",
+      "UPSTREAM_RATE_LIMITED",   "UPSTREAM_SERVER_ERROR",   "UPSTREAM_RESET",
       "UPSTREAM_CONNECT_FAILED", "UPSTREAM_RESOLVE_FAILED", "UPSTREAM_CONNECT_TIMEOUT",
-      "UPSTREAM_READ_TIMEOUT",   "UPSTREAM_WRITE_TIMEOUT", "UPSTREAM_TOTAL_TIMEOUT",
-      "UPSTREAM_IO_ERROR",       "UPSTREAM_STREAM_ERROR",  "UPSTREAM_PROTOCOL_ERROR"};
+      "UPSTREAM_READ_TIMEOUT",   "UPSTREAM_WRITE_TIMEOUT",  "UPSTREAM_TOTAL_TIMEOUT",
+      "UPSTREAM_IO_ERROR",       "UPSTREAM_STREAM_ERROR",   "UPSTREAM_PROTOCOL_ERROR"};
   return std::find(kRetryable.begin(), kRetryable.end(), error.reason) != kRetryable.end();
 }
 

@@ -30,9 +30,9 @@ TEST(ProviderErrorsTest, ParsesRetryAfterSecondsOnly) {
 }
 
 TEST(ProviderErrorsTest, OnlyTransientFailuresAreRetryable) {
-  for (const char* reason : {"UPSTREAM_RATE_LIMITED", "UPSTREAM_SERVER_ERROR", "UPSTREAM_RESET",
-                             "UPSTREAM_CONNECT_FAILED", "UPSTREAM_READ_TIMEOUT",
-                             "UPSTREAM_STREAM_ERROR"}) {
+  for (const char* reason :
+       {"UPSTREAM_RATE_LIMITED", "UPSTREAM_SERVER_ERROR", "UPSTREAM_RESET",
+        "UPSTREAM_CONNECT_FAILED", "UPSTREAM_READ_TIMEOUT", "UPSTREAM_STREAM_ERROR"}) {
     EXPECT_TRUE(IsRetryable(Fail(ErrorCode::kUnavailable, reason, "x"))) << reason;
   }
   for (const char* reason : {"UPSTREAM_REJECTED", "UPSTREAM_AUTH_FAILED", "UPSTREAM_CANCELLED",
