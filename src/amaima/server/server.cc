@@ -13,11 +13,13 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "amaima/api/openai/openai_api.h"
 #include "amaima/api/v1/v1_api.h"
 #include "amaima/core/clock.h"
 #include "amaima/core/ids.h"
 #include "amaima/core/run_blocking.h"
 #include "amaima/http/server/http_server.h"
+#include "amaima/providers/executor.h"
 #include "amaima/routing/device_profile.h"
 #include "amaima/routing/router.h"
 #include "amaima/server/build_pipeline.h"
@@ -52,6 +54,9 @@ struct Server::Parts {
   std::unique_ptr<StoreDecisionRecorder> recorder;
   std::unique_ptr<pipeline::Pipeline> pipeline;
   std::unique_ptr<api::V1Api> v1;
+  std::unique_ptr<providers::ProviderRegistry> providers;  // execution-enabled only
+  std::unique_ptr<providers::Executor> executor;           // execution-enabled only
+  std::unique_ptr<api::OpenAiApi> openai;
   std::unique_ptr<http::RouteTable> routes;
   std::unique_ptr<http::HttpServer> http;
   int io_threads{1};
@@ -107,11 +112,6 @@ Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
                                                const ServeOptions& options) {
-  if (config.execution.mode == config::ExecutionMode::kExecutionEnabled) {
-    return Fail(ErrorCode::kFailedPrecondition, "CONFIG_INVALID",
-                "execution.mode execution-enabled needs the execution plane (providers), "
-                "which this build does not include; use decision-only");
-  }
   auto parts = std::make_unique<Parts>();
   parts->config = config;
   parts->options = options;
@@ -165,8 +165,19 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   info.device = device;
   parts->v1 = std::make_unique<api::V1Api>(*parts->pipeline, *parts->store, *parts->blocking_pool,
                                            parts->clock, std::move(info));
+  if (config.execution.mode == config::ExecutionMode::kExecutionEnabled) {
+    auto registry = providers::ProviderRegistry::Create(parts->config, parts->clock);
+    if (!registry) {
+      return PartFailed("providers", registry.error());
+    }
+    parts->providers = std::move(*registry);
+    parts->executor = std::make_unique<providers::Executor>(*parts->providers);
+  }
+  parts->openai = std::make_unique<api::OpenAiApi>(parts->config, *parts->pipeline,
+                                                   parts->executor.get(), parts->clock);
   parts->routes = std::make_unique<http::RouteTable>();
   parts->v1->Register(*parts->routes);
+  parts->openai->Register(*parts->routes);
 
   http::HttpServerOptions http_options;
   http_options.host = config.server.host;

@@ -1,0 +1,291 @@
+#include "amaima/api/openai/openai_api.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <utility>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "amaima/api/v1/query_request.h"
+#include "amaima/http/server/error_mapping.h"
+#include "amaima/providers/openai/openai_wire.h"
+
+namespace amaima::api {
+namespace {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using http::HttpRequest;
+using http::HttpResponse;
+
+std::string_view DetailOf(const Error& error, std::string_view key) {
+  for (const auto& [name, value] : error.details) {
+    if (name == key) {
+      return value;
+    }
+  }
+  return {};
+}
+
+std::string_view ErrorType(int status) {
+  switch (status) {
+    case 400:
+    case 404:
+    case 405:
+    case 413:
+    case 415:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+bool HasCapability(const config::ModelConfig& model, std::string_view capability) {
+  return std::find(model.capabilities.begin(), model.capabilities.end(), capability)
+         != model.capabilities.end();
+}
+
+Error ModelNotFound(const std::string& model) {
+  return Fail(ErrorCode::kNotFound, "model_not_found",
+              "The model `" + model + "` does not exist or you do not have access to it.")
+      .With("field", "model");
+}
+
+Error ExecutionDisabled(const std::string& decision_id) {
+  return Fail(ErrorCode::kUnavailable, "SYSTEM_EXECUTION_DISABLED",
+              "execution is disabled (execution_mode: decision-only); decision " + decision_id
+                  + " was recorded but not executed")
+      .With("decision_id", decision_id);
+}
+
+std::int64_t UnixSeconds(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
+}
+
+std::string OverheadMs(std::chrono::steady_clock::duration total,
+                       std::chrono::steady_clock::duration upstream) {
+  const auto overhead = std::max(total - upstream, std::chrono::steady_clock::duration::zero());
+  const double ms = std::chrono::duration<double, std::milli>(overhead).count();
+  std::array<char, 32> text{};
+  const int n = std::snprintf(text.data(), text.size(), "%.3f", ms);
+  return std::string(text.data(), static_cast<std::size_t>(std::max(n, 0)));
+}
+
+// Chunks of an executed stream as OpenAI server-sent events: every chunk renamed to the
+// completion's id and the serving catalog model, usage only when asked for, "[DONE]" at
+// the end, or an error event when the upstream fails mid-stream (after the first byte no
+// retry is possible).
+class ChatEventStream final : public http::ResponseStream {
+ public:
+  ChatEventStream(providers::StreamResult opened, std::string id, std::int64_t created,
+                  bool include_usage)
+      : opened_(std::move(opened)),
+        id_(std::move(id)),
+        created_(created),
+        include_usage_(include_usage) {}
+
+  net::awaitable<std::optional<std::string>> Next() override {
+    while (!finished_) {
+      auto chunk = co_await opened_.stream->Next();
+      if (!chunk) {
+        finished_ = true;
+        const Error& error = chunk.error();
+        co_return "data: "
+            + providers::openai::SerializeError(error.message, "server_error", "", error.reason)
+            + "\n\n";
+      }
+      if (!*chunk) {
+        finished_ = true;
+        co_return std::string("data: [DONE]\n\n");
+      }
+      providers::ChatChunk& piece = **chunk;
+      const bool usage_only = piece.usage && !piece.role_start && piece.content.empty()
+                              && piece.tool_calls.empty() && piece.finish_reason.empty();
+      if (!include_usage_ && piece.usage) {
+        if (usage_only) {
+          continue;
+        }
+        piece.usage.reset();
+      }
+      piece.id = id_;
+      piece.model = opened_.model;
+      co_return "data: " + providers::openai::SerializeChatChunk(piece, created_) + "\n\n";
+    }
+    co_return std::nullopt;
+  }
+
+ private:
+  providers::StreamResult opened_;
+  std::string id_;
+  std::int64_t created_;
+  bool include_usage_;
+  bool finished_{false};
+};
+
+}  // namespace
+
+HttpResponse OpenAiErrorResponse(const Error& error, std::string_view request_id) {
+  HttpResponse response;
+  response.status = http::HttpStatusFor(error);
+  const std::string code =
+      error.reason.empty() ? std::string(ErrorCodeName(error.code)) : error.reason;
+  response.body = providers::openai::SerializeError(error.message, ErrorType(response.status),
+                                                    DetailOf(error, "field"), code);
+  response.headers.emplace_back("x-amaima-request-id", std::string(request_id));
+  if (const std::string_view decision = DetailOf(error, "decision_id"); !decision.empty()) {
+    response.headers.emplace_back("x-amaima-decision-id", std::string(decision));
+  }
+  return response;
+}
+
+OpenAiApi::OpenAiApi(const config::Config& config, const pipeline::Pipeline& pipeline,
+                     const providers::Executor* executor, const Clock& clock)
+    : config_(config), pipeline_(pipeline), executor_(executor), clock_(clock) {}
+
+void OpenAiApi::Register(http::RouteTable& routes) {
+  routes.Add("POST", "/v1/chat/completions", [this](HttpRequest& r) { return ChatCompletions(r); });
+  routes.Add("POST", "/v1/embeddings", [this](HttpRequest& r) { return Embeddings(r); });
+  routes.Add("GET", "/v1/models", [this](HttpRequest& r) { return Models(r); });
+}
+
+net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
+  const auto started = clock_.Monotonic();
+  Result<providers::ChatRequest> chat = providers::openai::ParseChatRequest(request.body);
+  if (!chat) {
+    co_return OpenAiErrorResponse(chat.error(), request.request_id);
+  }
+  if (chat->model != "auto" && !config_.models.contains(chat->model)) {
+    co_return OpenAiErrorResponse(ModelNotFound(chat->model), request.request_id);
+  }
+  Result<QueryRequest> query = ParseQueryRequest(request.body);
+  if (!query) {
+    co_return OpenAiErrorResponse(query.error(), request.request_id);
+  }
+  pipeline::Exchange exchange;
+  exchange.request_id = request.request_id;
+  exchange.org_id = "default";
+  exchange.started = started;
+  exchange.route_request = std::move(query->route);
+  exchange.route_request.execution_mode = config_.execution.mode;
+  Status decided = co_await pipeline_.Run(exchange);
+  if (!decided) {
+    co_return OpenAiErrorResponse(decided.error(), request.request_id);
+  }
+  const routing::Decision& decision = *exchange.decision;
+  if (executor_ == nullptr) {
+    co_return OpenAiErrorResponse(ExecutionDisabled(decision.decision_id), request.request_id);
+  }
+  std::vector<std::string> chain{decision.route.model};
+  chain.insert(chain.end(), decision.route.fallback_chain.begin(),
+               decision.route.fallback_chain.end());
+  const std::string id = "chatcmpl-" + decision.decision_id;
+  const std::int64_t created = UnixSeconds(clock_);
+  const auto upstream_started = clock_.Monotonic();
+  HttpResponse response;
+  if (chat->stream) {
+    const bool include_usage = chat->include_usage;
+    auto opened = co_await executor_->Stream(std::move(chain), std::move(*chat));
+    if (!opened) {
+      Error error = opened.error();
+      co_return OpenAiErrorResponse(std::move(error).With("decision_id", decision.decision_id),
+                                    request.request_id);
+    }
+    const auto upstream_time = clock_.Monotonic() - upstream_started;
+    response.headers.emplace_back("x-amaima-model", opened->model);
+    response.content_type = "text/event-stream";
+    response.stream =
+        std::make_shared<ChatEventStream>(std::move(*opened), id, created, include_usage);
+    response.headers.emplace_back("x-amaima-overhead-ms",
+                                  OverheadMs(clock_.Monotonic() - started, upstream_time));
+  } else {
+    auto completed = co_await executor_->Complete(std::move(chain), std::move(*chat));
+    if (!completed) {
+      Error error = completed.error();
+      co_return OpenAiErrorResponse(std::move(error).With("decision_id", decision.decision_id),
+                                    request.request_id);
+    }
+    const auto upstream_time = clock_.Monotonic() - upstream_started;
+    completed->response.id = id;
+    completed->response.model = completed->model;
+    response.body = providers::openai::SerializeChatResponse(completed->response, created);
+    response.headers.emplace_back("x-amaima-model", completed->model);
+    response.headers.emplace_back("x-amaima-overhead-ms",
+                                  OverheadMs(clock_.Monotonic() - started, upstream_time));
+  }
+  response.headers.emplace_back("x-amaima-decision-id", decision.decision_id);
+  response.headers.emplace_back("x-amaima-request-id", request.request_id);
+  co_return response;
+}
+
+net::awaitable<HttpResponse> OpenAiApi::Embeddings(HttpRequest& request) {
+  Result<providers::EmbeddingRequest> parsed =
+      providers::openai::ParseEmbeddingRequest(request.body);
+  if (!parsed) {
+    co_return OpenAiErrorResponse(parsed.error(), request.request_id);
+  }
+  std::string model = parsed->model;
+  if (model == "auto") {
+    for (const auto& [name, entry] : config_.models) {
+      if (HasCapability(entry, "embeddings")) {
+        model = name;
+        break;
+      }
+    }
+  }
+  const auto found = config_.models.find(model);
+  if (found == config_.models.end() || !HasCapability(found->second, "embeddings")) {
+    co_return OpenAiErrorResponse(ModelNotFound(parsed->model), request.request_id);
+  }
+  if (executor_ == nullptr) {
+    co_return OpenAiErrorResponse(Fail(ErrorCode::kUnavailable, "SYSTEM_EXECUTION_DISABLED",
+                                       "execution is disabled (execution_mode: decision-only)"),
+                                  request.request_id);
+  }
+  std::vector<std::string> chain{model};
+  auto embedded = co_await executor_->Embed(std::move(chain), std::move(*parsed));
+  if (!embedded) {
+    co_return OpenAiErrorResponse(embedded.error(), request.request_id);
+  }
+  embedded->response.model = model;
+  HttpResponse response;
+  response.body = providers::openai::SerializeEmbeddingResponse(embedded->response);
+  response.headers.emplace_back("x-amaima-request-id", request.request_id);
+  co_return response;
+}
+
+net::awaitable<HttpResponse> OpenAiApi::Models(HttpRequest& request) {
+  json::array data;
+  const std::int64_t created = UnixSeconds(clock_);
+  json::object automatic;
+  automatic["id"] = "auto";
+  automatic["object"] = "model";
+  automatic["created"] = created;
+  automatic["owned_by"] = "amaima";
+  data.push_back(std::move(automatic));
+  for (const auto& [name, model] : config_.models) {
+    json::object item;
+    item["id"] = name;
+    item["object"] = "model";
+    item["created"] = created;
+    item["owned_by"] = model.provider;
+    data.push_back(std::move(item));
+  }
+  json::object body;
+  body["object"] = "list";
+  body["data"] = std::move(data);
+  HttpResponse response;
+  response.body = json::serialize(body);
+  response.headers.emplace_back("x-amaima-request-id", request.request_id);
+  co_return response;
+}
+
+}  // namespace amaima::api

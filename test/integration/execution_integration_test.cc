@@ -1,0 +1,201 @@
+// End-to-end tests of execution: the real `amaima serve` with execution enabled, every
+// provider entry pointed at the fake provider on loopback, driven over HTTP like an
+// OpenAI client would.
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "test/support/fake_provider/fake_provider.h"
+#include "test/support/http_client.h"
+#include "test/support/server_process.h"
+
+namespace amaima::testing {
+namespace {
+
+namespace json = boost::json;
+
+class ExecutionIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto fake = FakeProvider::Start();
+    ASSERT_TRUE(fake.has_value()) << fake.error().message;
+    fake_ = std::move(*fake);
+    data_dir_ = MakeTempDir();
+    const std::string base = fake_->base_url();
+    server_ = std::make_unique<ServerProcess>(
+        data_dir_, std::vector<std::string>{},
+        std::vector<std::string>{"AMAIMA_EXECUTION_MODE=execution-enabled",
+                                 "AMAIMA_PROVIDERS__OPENAI__BASE_URL=" + base + "/v1",
+                                 "AMAIMA_PROVIDERS__ANTHROPIC__BASE_URL=" + base,
+                                 "AMAIMA_PROVIDERS__GEMINI__BASE_URL=" + base,
+                                 "AMAIMA_PROVIDERS__OLLAMA__BASE_URL=" + base,
+                                 "AMAIMA_PROVIDERS__OPENAI__BACKOFF_BASE_MS=1",
+                                 "AMAIMA_PROVIDERS__OPENAI__API_KEY=sk-upstream"});
+    server_->Start();
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  ClientResponse Chat(const std::string& body) {
+    return client_->Post("/v1/chat/completions", body);
+  }
+
+  std::unique_ptr<FakeProvider> fake_;
+  std::string data_dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(ExecutionIntegrationTest, PinnedModelIsExecutedAndTheDecisionIsRecorded) {
+  const ClientResponse response =
+      Chat(R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi there"}]})");
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = json::parse(response.body);
+  EXPECT_EQ(body.at("object"), "chat.completion");
+  EXPECT_EQ(body.at("model"), "gpt-4o-mini");
+  EXPECT_EQ(body.at("choices").at(0).at("message").at("content"), "Echo: hi there");
+  EXPECT_EQ(body.at("usage").at("total_tokens").as_int64(),
+            body.at("usage").at("prompt_tokens").as_int64()
+                + body.at("usage").at("completion_tokens").as_int64());
+  const std::string decision_id = response.headers.at("x-amaima-decision-id");
+  EXPECT_EQ(body.at("id").as_string(), "chatcmpl-" + decision_id);
+  EXPECT_FALSE(response.headers.at("x-amaima-overhead-ms").empty());
+  const ClientResponse decision = client_->Get("/v1/decisions/" + decision_id);
+  ASSERT_EQ(decision.status, 200);
+  const json::value recorded = json::parse(decision.body);
+  EXPECT_EQ(recorded.at("route").at("model"), "gpt-4o-mini");
+  const auto& reasons = recorded.at("route").at("reason_codes").as_array();
+  EXPECT_NE(std::find(reasons.begin(), reasons.end(), json::value("PINNED_BY_CLIENT")),
+            reasons.end());
+  // The upstream saw its own model name and key, never the client's.
+  const auto requests = fake_->requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].path, "/v1/chat/completions");
+  EXPECT_EQ(requests[0].Header("authorization"), "Bearer sk-upstream");
+}
+
+TEST_F(ExecutionIntegrationTest, AutoIsRoutedAndStreamedAsOpenAiServerSentEvents) {
+  const ClientResponse response = Chat(
+      R"({"model": "auto", "stream": true, "stream_options": {"include_usage": true},
+          "messages": [{"role": "user", "content": "Prove that the square root of 2 is irrational."}]})");
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.headers.at("content-type"), "text/event-stream");
+  std::vector<json::value> chunks;
+  std::size_t at = 0;
+  bool done = false;
+  while ((at = response.body.find("data: ", at)) != std::string::npos) {
+    const std::size_t end = response.body.find("\n\n", at);
+    ASSERT_NE(end, std::string::npos);
+    const std::string data = response.body.substr(at + 6, end - at - 6);
+    if (data == "[DONE]") {
+      done = true;
+    } else {
+      chunks.push_back(json::parse(data));
+    }
+    at = end + 2;
+  }
+  EXPECT_TRUE(done);
+  ASSERT_GE(chunks.size(), 3U);
+  std::string text;
+  for (const json::value& chunk : chunks) {
+    EXPECT_EQ(chunk.at("object"), "chat.completion.chunk");
+    EXPECT_EQ(chunk.at("id"), chunks.front().at("id"));
+    const auto& choices = chunk.at("choices").as_array();
+    if (!choices.empty() && choices[0].at("delta").as_object().contains("content")) {
+      text += std::string(choices[0].at("delta").at("content").as_string());
+    }
+  }
+  EXPECT_EQ(text, "Echo: Prove that the square root of 2 is irrational.");
+  EXPECT_EQ(chunks.front().at("choices").at(0).at("delta").at("role"), "assistant");
+  EXPECT_TRUE(chunks.back().at("choices").as_array().empty());  // the usage chunk
+  EXPECT_GT(chunks.back().at("usage").at("completion_tokens").as_int64(), 0);
+  EXPECT_EQ(chunks.front().at("model").as_string(), response.headers.at("x-amaima-model"));
+}
+
+TEST_F(ExecutionIntegrationTest, AFailingModelFallsBackAlongTheChain) {
+  FakeRule down;
+  down.model = "gpt-4o-mini";
+  down.status = 500;
+  fake_->AddRule(down);
+
+  const ClientResponse response =
+      Chat(R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]})");
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = json::parse(response.body);
+  EXPECT_NE(body.at("model"), "gpt-4o-mini");
+  EXPECT_EQ(body.at("choices").at(0).at("message").at("content"), "Echo: hello");
+  std::size_t primary = 0;
+  for (const auto& request : fake_->requests()) {
+    primary += request.model == "gpt-4o-mini" ? 1 : 0;
+  }
+  EXPECT_EQ(primary, 3U);  // max_attempts, then the next model
+}
+
+TEST_F(ExecutionIntegrationTest, ErrorsUseOpenAisShape) {
+  const ClientResponse unknown =
+      Chat(R"({"model": "gpt-9", "messages": [{"role": "user", "content": "x"}]})");
+  const ClientResponse invalid = Chat(R"({"model": "auto", "messages": []})");
+  FakeRule down;
+  down.status = 503;
+  fake_->AddRule(down);
+  const ClientResponse exhausted =
+      Chat(R"({"model": "auto", "messages": [{"role": "user", "content": "hi"}]})");
+
+  EXPECT_EQ(unknown.status, 404);
+  const json::value not_found = json::parse(unknown.body);
+  EXPECT_EQ(not_found.at("error").at("code"), "model_not_found");
+  EXPECT_EQ(not_found.at("error").at("param"), "model");
+  EXPECT_EQ(not_found.at("error").at("type"), "invalid_request_error");
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_EQ(json::parse(invalid.body).at("error").at("param"), "messages");
+  EXPECT_EQ(exhausted.status, 503);
+  const json::value error = json::parse(exhausted.body);
+  EXPECT_EQ(error.at("error").at("code"), "SYSTEM_NO_HEALTHY_UPSTREAM");
+  EXPECT_EQ(error.at("error").at("type"), "server_error");
+  EXPECT_FALSE(exhausted.headers.at("x-amaima-decision-id").empty());
+}
+
+TEST_F(ExecutionIntegrationTest, ListsTheCatalogAndEmbeds) {
+  const ClientResponse models = client_->Get("/v1/models");
+  const ClientResponse embedded = client_->Post(
+      "/v1/embeddings", R"({"model": "text-embedding-3-small", "input": ["a", "b"]})");
+
+  ASSERT_EQ(models.status, 200);
+  const json::value list = json::parse(models.body);
+  EXPECT_EQ(list.at("object"), "list");
+  EXPECT_EQ(list.at("data").at(0).at("id"), "auto");
+  ASSERT_EQ(embedded.status, 200) << embedded.body;
+  EXPECT_EQ(json::parse(embedded.body).at("data").as_array().size(), 2U);
+}
+
+TEST(DecisionOnlyChatTest, ChatCompletionsRecordTheDecisionAndAnswer503) {
+  const std::string dir = MakeTempDir();
+  ServerProcess server(dir);
+  server.Start();
+  HttpClient client(server.port());
+
+  const ClientResponse response =
+      client.Post("/v1/chat/completions",
+                  R"({"model": "auto", "messages": [{"role": "user", "content": "hi"}]})");
+
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(json::parse(response.body).at("error").at("code"), "SYSTEM_EXECUTION_DISABLED");
+  const std::string decision_id = response.headers.at("x-amaima-decision-id");
+  EXPECT_EQ(client.Get("/v1/decisions/" + decision_id).status, 200);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace amaima::testing
