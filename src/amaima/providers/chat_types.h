@@ -96,6 +96,9 @@ struct EmbeddingRequest {
   std::string model{};
   std::vector<std::string> inputs{};
   std::optional<std::int64_t> dimensions{};
+  // How the client wants the vectors: JSON numbers, or base64 of little-endian float32
+  // (what the openai SDKs ask for by default). Upstreams are always asked for floats.
+  bool base64{false};
 };
 
 struct EmbeddingResponse {

@@ -250,6 +250,7 @@ net::awaitable<HttpResponse> OpenAiApi::Embeddings(HttpRequest& request) {
                                        "execution is disabled (execution_mode: decision-only)"),
                                   request.request_id);
   }
+  const bool base64 = parsed->base64;
   std::vector<std::string> chain{model};
   auto embedded = co_await executor_->Embed(std::move(chain), std::move(*parsed));
   if (!embedded) {
@@ -257,7 +258,7 @@ net::awaitable<HttpResponse> OpenAiApi::Embeddings(HttpRequest& request) {
   }
   embedded->response.model = model;
   HttpResponse response;
-  response.body = providers::openai::SerializeEmbeddingResponse(embedded->response);
+  response.body = providers::openai::SerializeEmbeddingResponse(embedded->response, base64);
   response.headers.emplace_back("x-amaima-request-id", request.request_id);
   co_return response;
 }

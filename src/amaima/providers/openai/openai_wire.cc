@@ -1,11 +1,14 @@
 #include "amaima/providers/openai/openai_wire.h"
 
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "amaima/core/base64.h"
 
 namespace amaima::providers::openai {
 namespace {
@@ -756,8 +759,16 @@ Result<EmbeddingRequest> ParseEmbeddingRequest(std::string_view body) {
   if (request.inputs.empty()) {
     return ValueError("input", "must not be empty");
   }
-  if (std::string_view format = StringOr(object, "encoding_format", "float"); format != "float") {
-    return ValueError("encoding_format", "must be float");
+  if (const json::value* format = object.if_contains("encoding_format");
+      format != nullptr && !format->is_null()) {
+    if (!format->is_string()) {
+      return TypeError("encoding_format", "a string");
+    }
+    if (format->get_string() == "base64") {
+      request.base64 = true;
+    } else if (format->get_string() != "float") {
+      return ValueError("encoding_format", "must be float or base64");
+    }
   }
   auto dimensions = ReadInteger(object, "dimensions", 1);
   if (!dimensions) {
@@ -820,18 +831,32 @@ Result<EmbeddingResponse> ParseEmbeddingResponse(std::string_view body) {
   return response;
 }
 
-std::string SerializeEmbeddingResponse(const EmbeddingResponse& response) {
+std::string SerializeEmbeddingResponse(const EmbeddingResponse& response, bool base64) {
   json::array data;
   for (std::size_t i = 0; i < response.vectors.size(); ++i) {
-    json::array vector;
-    vector.reserve(response.vectors[i].size());
-    for (const float x : response.vectors[i]) {
-      vector.emplace_back(static_cast<double>(x));
-    }
     json::object item;
     item["object"] = "embedding";
     item["index"] = i;
-    item["embedding"] = std::move(vector);
+    if (base64) {
+      // Little-endian float32, as OpenAI sends it.
+      std::string bytes;
+      bytes.reserve(response.vectors[i].size() * 4);
+      for (const float x : response.vectors[i]) {
+        std::uint32_t bits = 0;
+        std::memcpy(&bits, &x, sizeof bits);
+        for (int shift = 0; shift < 32; shift += 8) {
+          bytes += static_cast<char>((bits >> shift) & 0xFF);
+        }
+      }
+      item["embedding"] = Base64Encode(bytes, Base64Alphabet::kStandard);
+    } else {
+      json::array vector;
+      vector.reserve(response.vectors[i].size());
+      for (const float x : response.vectors[i]) {
+        vector.emplace_back(static_cast<double>(x));
+      }
+      item["embedding"] = std::move(vector);
+    }
     data.push_back(std::move(item));
   }
   json::object usage;

@@ -38,7 +38,8 @@ std::string SerializeChatChunk(const ChatChunk& chunk, std::int64_t created);
 Result<EmbeddingRequest> ParseEmbeddingRequest(std::string_view body);
 std::string SerializeEmbeddingRequest(const EmbeddingRequest& request);
 Result<EmbeddingResponse> ParseEmbeddingResponse(std::string_view body);
-std::string SerializeEmbeddingResponse(const EmbeddingResponse& response);
+// `base64`: each vector as base64 of little-endian float32 (encoding_format "base64").
+std::string SerializeEmbeddingResponse(const EmbeddingResponse& response, bool base64 = false);
 
 // An error body in OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
 std::string SerializeError(std::string_view message, std::string_view type, std::string_view param,

@@ -206,6 +206,24 @@ TEST(OpenAiWireTest, WritesChunksTheWayOpenAiClientsReadThem) {
   EXPECT_EQ(last.at("usage").at("total_tokens"), 10);
 }
 
+TEST(OpenAiWireTest, EmbeddingsInBase64AreLittleEndianFloat32) {
+  const auto request =
+      ParseEmbeddingRequest(R"({"model": "e", "input": "a", "encoding_format": "base64"})");
+  ASSERT_TRUE(request.has_value());
+  EXPECT_TRUE(request->base64);
+  EXPECT_EQ(json::parse(SerializeEmbeddingRequest(*request)).at("encoding_format"), "float");
+  EXPECT_EQ(ParseEmbeddingRequest(R"({"model": "e", "input": "a", "encoding_format": "hex"})")
+                .error()
+                .reason,
+            "VALIDATION_INVALID_VALUE");
+  EmbeddingResponse response;
+  response.vectors = {{1.0F, -2.0F}};
+
+  const json::value out = json::parse(SerializeEmbeddingResponse(response, true));
+
+  EXPECT_EQ(out.at("data").at(0).at("embedding"), "AACAPwAAAMA=");  // 3f800000, c0000000
+}
+
 TEST(OpenAiWireTest, EmbeddingsAndErrors) {
   const auto request = ParseEmbeddingRequest(R"({"model": "e", "input": ["a", "b"]})");
   ASSERT_TRUE(request.has_value());
