@@ -185,6 +185,11 @@ class HttpServer::Impl {
         continue;  // EMFILE, ECONNABORTED...: keep accepting.
       }
       ++stats_.connections_accepted;
+      // Responses are written whole or chunk by chunk as they are ready; Nagle's algorithm
+      // would hold a small write back until the previous one is acknowledged (with delayed
+      // ACKs, ~40 ms per streamed chunk).
+      boost::system::error_code nodelay_ec;
+      socket.set_option(tcp::no_delay(true), nodelay_ec);
       const std::uint64_t id = RegisterSession(socket.get_executor());
       if (id == 0) {
         boost::system::error_code ignored;
