@@ -97,10 +97,10 @@ std::chrono::milliseconds BackoffDelay(int attempt, std::chrono::milliseconds ba
                                        std::chrono::milliseconds max, double unit,
                                        std::optional<std::chrono::milliseconds> retry_after) {
   const int doublings = std::clamp(attempt - 1, 0, 30);
-  const double ceiling =
-      std::min(static_cast<double>(max.count()), static_cast<double>(base.count()) * std::ldexp(1.0, doublings));
-  auto delay = std::chrono::milliseconds(
-      static_cast<std::int64_t>(std::clamp(unit, 0.0, 1.0) * ceiling));
+  const double ceiling = std::min(static_cast<double>(max.count()),
+                                  static_cast<double>(base.count()) * std::ldexp(1.0, doublings));
+  auto delay =
+      std::chrono::milliseconds(static_cast<std::int64_t>(std::clamp(unit, 0.0, 1.0) * ceiling));
   if (retry_after) {
     delay = std::max(delay, std::min(*retry_after, max));
   }

@@ -11,9 +11,9 @@
 namespace amaima::providers {
 
 struct CircuitBreakerOptions {
-  int failure_threshold{5};                     // Consecutive failures that open it.
-  std::chrono::milliseconds open_for{30000};    // How long it refuses calls once open.
-  int half_open_probes{1};                      // Calls let through when half-open.
+  int failure_threshold{5};                   // Consecutive failures that open it.
+  std::chrono::milliseconds open_for{30000};  // How long it refuses calls once open.
+  int half_open_probes{1};                    // Calls let through when half-open.
 };
 
 enum class BreakerState : std::uint8_t {
@@ -48,17 +48,17 @@ class CircuitBreaker {
   std::uint64_t times_opened() const;
 
  private:
-  void Open();  // REQUIRES(mutex_)
+  void Open();           // REQUIRES(mutex_)
   void AdvanceLocked();  // open -> half-open once open_for has passed. REQUIRES(mutex_)
 
   const CircuitBreakerOptions options_;
   const Clock& clock_;
   mutable std::mutex mutex_;
-  BreakerState state_{BreakerState::kClosed};         // GUARDED_BY(mutex_)
-  int consecutive_failures_{0};                       // GUARDED_BY(mutex_)
-  int probes_in_flight_{0};                           // GUARDED_BY(mutex_)
+  BreakerState state_{BreakerState::kClosed};          // GUARDED_BY(mutex_)
+  int consecutive_failures_{0};                        // GUARDED_BY(mutex_)
+  int probes_in_flight_{0};                            // GUARDED_BY(mutex_)
   std::chrono::steady_clock::time_point opened_at_{};  // GUARDED_BY(mutex_)
-  std::uint64_t times_opened_{0};                     // GUARDED_BY(mutex_)
+  std::uint64_t times_opened_{0};                      // GUARDED_BY(mutex_)
 };
 
 // The delay before retry number `attempt` (1 = the first retry): "full jitter"
