@@ -8,6 +8,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "amaima/providers/json_fields.h"
+
 namespace amaima::providers::anthropic {
 namespace {
 
@@ -16,41 +18,6 @@ namespace json = boost::json;
 // Appended to the system prompt for json_mode: Anthropic has no JSON response format.
 constexpr std::string_view kJsonModeInstruction =
     "Respond with one valid JSON object only, with no text before or after it.";
-
-Error BadUpstream(std::string message) {
-  return Fail(ErrorCode::kUnavailable, "UPSTREAM_BAD_RESPONSE", std::move(message));
-}
-
-std::string_view StringOr(const json::object& object, std::string_view key,
-                          std::string_view fallback = {}) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) {
-    return fallback;
-  }
-  return {value->get_string().data(), value->get_string().size()};
-}
-
-std::int64_t IntOr(const json::object& object, std::string_view key, std::int64_t fallback = 0) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_number()) {
-    return fallback;
-  }
-  boost::system::error_code ec;
-  const auto number = value->to_number<std::int64_t>(ec);
-  return ec ? fallback : number;
-}
-
-const json::object* ObjectAt(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_object() ? &value->get_object() : nullptr;
-}
-
-// Parses `text` without throwing; null when it is not JSON.
-json::value ParseOrNull(std::string_view text) {
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
-  return ec ? json::value(nullptr) : value;
-}
 
 json::object TextBlock(std::string_view text) {
   json::object block;

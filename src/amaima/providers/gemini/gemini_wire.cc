@@ -8,6 +8,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "amaima/providers/json_fields.h"
+
 namespace amaima::providers::gemini {
 namespace {
 
@@ -16,45 +18,6 @@ namespace json = boost::json;
 // Google's documented stand-in for a thought signature that was not kept, accepted by
 // Gemini 3 models on replayed function calls (the neutral types cannot carry the real one).
 constexpr std::string_view kPlaceholderThoughtSignature = "skip_thought_signature_validator";
-
-Error BadUpstream(std::string message) {
-  return Fail(ErrorCode::kUnavailable, "UPSTREAM_BAD_RESPONSE", std::move(message));
-}
-
-std::string_view StringOr(const json::object& object, std::string_view key,
-                          std::string_view fallback = {}) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) {
-    return fallback;
-  }
-  return {value->get_string().data(), value->get_string().size()};
-}
-
-std::int64_t IntOr(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_number()) {
-    return 0;
-  }
-  boost::system::error_code ec;
-  const auto number = value->to_number<std::int64_t>(ec);
-  return ec ? 0 : number;
-}
-
-const json::object* ObjectAt(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_object() ? &value->get_object() : nullptr;
-}
-
-const json::array* ArrayAt(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_array() ? &value->get_array() : nullptr;
-}
-
-json::value ParseOrNull(std::string_view text) {
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
-  return ec ? json::value(nullptr) : value;
-}
 
 std::string_view BareModel(std::string_view model) {
   constexpr std::string_view kPrefix = "models/";

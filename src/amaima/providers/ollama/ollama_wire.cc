@@ -8,49 +8,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "amaima/providers/json_fields.h"
+
 namespace amaima::providers::ollama {
 namespace {
 
 namespace json = boost::json;
-
-Error BadUpstream(std::string message) {
-  return Fail(ErrorCode::kUnavailable, "UPSTREAM_BAD_RESPONSE", std::move(message));
-}
-
-std::string_view StringOr(const json::object& object, std::string_view key,
-                          std::string_view fallback = {}) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) {
-    return fallback;
-  }
-  return {value->get_string().data(), value->get_string().size()};
-}
-
-std::int64_t IntOr(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_number()) {
-    return 0;
-  }
-  boost::system::error_code ec;
-  const auto number = value->to_number<std::int64_t>(ec);
-  return ec ? 0 : number;
-}
-
-const json::object* ObjectAt(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_object() ? &value->get_object() : nullptr;
-}
-
-const json::array* ArrayAt(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_array() ? &value->get_array() : nullptr;
-}
-
-json::value ParseOrNull(std::string_view text) {
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
-  return ec ? json::value(nullptr) : value;
-}
 
 // "call_<index>_<8 hex digits of the FNV-1a hash of name and arguments>".
 std::string DeriveCallId(int index, std::string_view name, std::string_view arguments) {

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include "amaima/core/base64.h"
+#include "amaima/providers/json_fields.h"
 
 namespace amaima::providers::openai {
 namespace {
@@ -34,10 +35,6 @@ Error MissingField(std::string field) {
       .With("field", std::move(field));
 }
 
-Error BadUpstream(std::string message) {
-  return Fail(ErrorCode::kUnavailable, "UPSTREAM_BAD_RESPONSE", std::move(message));
-}
-
 Result<json::object> ParseObject(std::string_view body) {
   boost::system::error_code ec;
   json::value value = json::parse(body, ec);
@@ -50,15 +47,6 @@ Result<json::object> ParseObject(std::string_view body) {
                 "request body must be a JSON object");
   }
   return std::move(value.get_object());
-}
-
-std::string_view StringOr(const json::object& object, std::string_view key,
-                          std::string_view fallback = {}) {
-  const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) {
-    return fallback;
-  }
-  return {value->get_string().data(), value->get_string().size()};
 }
 
 // Reads an optional string field; a present non-string is an error.
