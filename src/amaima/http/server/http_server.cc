@@ -252,16 +252,18 @@ class HttpServer::Impl {
       }
       stream = it->second.stream;
     }
-    boost::system::error_code ec;
-    if (stream != nullptr && only_idle && stream->socket().available(ec) > 0 && !ec) {
-      // A request is arriving on this connection: it is served, with `Connection: close`.
+    if (stream == nullptr) {
       return;
     }
-    if (stream != nullptr) {
-      boost::system::error_code ignored;
-      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream->socket().close(ignored);
+    boost::system::error_code ignored;
+    if (only_idle) {
+      // Interrupt the wait for a next request; the session itself ends, unless bytes of
+      // a request have already arrived (then it is served, with `Connection: close`).
+      stream->socket().cancel(ignored);
+      return;
     }
+    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream->socket().close(ignored);
   }
 
   // Waits on the stop strand until no session is left or `deadline` passes.
@@ -313,6 +315,10 @@ class HttpServer::Impl {
       stream.expires_after(options_.idle_timeout);
       auto [read_ec, header_bytes] =
           co_await bhttp::async_read_header(stream, buffer, parser, kAsTuple);
+      if (read_ec == net::error::operation_aborted && stopping_.load()
+          && RequestPending(stream, buffer)) {
+        continue;  // Stop() interrupted the wait while a request was arriving
+      }
       if (read_ec) {
         if (read_ec == bhttp::error::body_limit) {
           // Beast checks Content-Length against the limit while reading the header.
