@@ -32,6 +32,30 @@ struct StoredDecision {
   friend bool operator==(const StoredDecision&, const StoredDecision&) = default;
 };
 
+// One executed request (DESIGN.md §3, OnComplete): which model served which decision, what it
+// used and cost, and how it ended. Written after the answer, through DecisionWriter::Post().
+struct StoredExecution {
+  std::string request_id{};  // Primary key: one execution per request.
+  std::string decision_id{};
+  std::int64_t created_at_ms{0};  // When the execution ended, milliseconds since the Unix epoch.
+  std::string org_id{};
+  std::string surface{};  // "chat.completions" | "query" | "execute" | "messages" | "ws"
+  std::string model{};    // The catalog model that served (empty when none did).
+  std::string provider{};
+  bool streamed{false};
+  std::string status{};      // "ok" | "error" | "cancelled"
+  std::string error_code{};  // The error reason when status is "error".
+  std::int64_t prompt_tokens{0};
+  std::int64_t completion_tokens{0};
+  bool usage_estimated{false};  // The upstream reported no usage; the counts are estimates.
+  double cost_usd{0.0};
+  double upstream_ms{0.0};  // Time waiting on the provider.
+  double total_ms{0.0};     // From the request's arrival to the execution's end.
+  int attempts{0};          // Upstream tries, fallbacks included.
+
+  friend bool operator==(const StoredExecution&, const StoredExecution&) = default;
+};
+
 // One page of a List() answer, newest first.
 struct DecisionPage {
   std::vector<StoredDecision> items{};
@@ -83,6 +107,13 @@ class DecisionStore {
   // and reason "VALIDATION_INVALID_CURSOR".
   virtual Result<DecisionPage> List(const DecisionFilter& filter, int limit,
                                     std::string_view cursor) = 0;
+
+  // Inserts every execution of `batch` in one transaction: all of them or none. A request_id
+  // that already exists fails the whole batch with kAlreadyExists.
+  virtual Status InsertExecutions(std::span<const StoredExecution> batch) = 0;
+
+  // Returns the executions of `decision_id`, oldest first (empty when there are none).
+  virtual Result<std::vector<StoredExecution>> ListExecutions(std::string_view decision_id) = 0;
 
   // Runs a trivial query to show that the store is reachable (readiness probe).
   virtual Status Ping() = 0;

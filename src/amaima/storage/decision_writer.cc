@@ -1,6 +1,7 @@
 #include "amaima/storage/decision_writer.h"
 
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 #include "amaima/core/check.h"
@@ -50,7 +51,31 @@ void DecisionWriter::Enqueue(StoredDecision record, Completion completion) {
       Fail(ErrorCode::kUnavailable, "the decision writer is stopped; the decision was not stored"));
 }
 
+void DecisionWriter::Post(StoredExecution record) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!stopping_) {
+      executions_.push_back(std::move(record));
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
+  }
+  counters_.executions_dropped.fetch_add(1, std::memory_order_relaxed);
+}
+
+void DecisionWriter::WriteExecutions(std::vector<StoredExecution>& executions) {
+  if (executions.empty()) {
+    return;
+  }
+  const Status status = store_.InsertExecutions(executions);
+  auto& counter = status ? counters_.executions_written : counters_.executions_failed;
+  counter.fetch_add(executions.size(), std::memory_order_relaxed);
+  executions.clear();
+}
+
 void DecisionWriter::Run() {
+  std::vector<StoredExecution> executions;
   std::vector<StoredDecision> records;
   std::vector<Completion> completions;
   records.reserve(options_.batch_max);
@@ -58,9 +83,20 @@ void DecisionWriter::Run() {
 
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || !executions_.empty(); });
+    if (queue_.empty() && executions_.empty()) {
       break;  // Stopping, and everything accepted has been written.
+    }
+    if (queue_.empty()) {
+      const std::size_t count = std::min(executions_.size(), options_.batch_max);
+      std::move(executions_.begin(), executions_.begin() + static_cast<std::ptrdiff_t>(count),
+                std::back_inserter(executions));
+      executions_.erase(executions_.begin(),
+                        executions_.begin() + static_cast<std::ptrdiff_t>(count));
+      lock.unlock();
+      WriteExecutions(executions);
+      lock.lock();
+      continue;
     }
     if (options_.linger.count() > 0 && !stopping_ && queue_.size() < options_.batch_max) {
       wake_.wait_for(lock, options_.linger,
@@ -74,6 +110,15 @@ void DecisionWriter::Run() {
       queue_.pop_front();
     }
     counters_.queue_depth.fetch_sub(static_cast<std::int64_t>(count), std::memory_order_relaxed);
+    // Executions queued so far may name any decision queued before them: they are taken only
+    // once those decisions are all in hand, and written after them.
+    const std::size_t execution_count =
+        queue_.empty() ? std::min(executions_.size(), options_.batch_max) : 0;
+    std::move(executions_.begin(),
+              executions_.begin() + static_cast<std::ptrdiff_t>(execution_count),
+              std::back_inserter(executions));
+    executions_.erase(executions_.begin(),
+                      executions_.begin() + static_cast<std::ptrdiff_t>(execution_count));
     lock.unlock();
 
     // Appenders keep queueing while this transaction commits; they form the next batch.
@@ -93,6 +138,7 @@ void DecisionWriter::Run() {
     for (Completion& completion : completions) {
       std::move(completion)(status);
     }
+    WriteExecutions(executions);
     records.clear();
     completions.clear();
     lock.lock();

@@ -10,6 +10,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/append.hpp>
@@ -43,6 +44,9 @@ struct DecisionWriterCounters {
   std::atomic<std::uint64_t> records_failed{0};   // Records whose Append completed with an error.
   std::atomic<std::int64_t> queue_depth{0};     // Records accepted and not yet handed to the store.
   std::atomic<std::uint64_t> largest_batch{0};  // The largest batch handed to the store.
+  std::atomic<std::uint64_t> executions_written{0};  // Execution records committed.
+  std::atomic<std::uint64_t> executions_failed{0};   // Execution records whose batch failed.
+  std::atomic<std::uint64_t> executions_dropped{0};  // Posted after Stop(): not written.
 };
 
 // Group commit of decisions off the I/O threads. Append() queues a record and completes only
@@ -79,6 +83,13 @@ class DecisionWriter {
     return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(Status)>(
         AppendInitiation{this}, boost::asio::use_awaitable, std::move(record));
   }
+
+  // Queues an execution record without waiting for its commit (usage is recorded after the
+  // answer). Executions are written in their own transaction right after the decisions taken
+  // from the queue at the same time, so an execution is never committed before the decision it
+  // names when that decision was appended first. Failures are counted, not reported. Dropped
+  // (and counted) after Stop() has begun.
+  void Post(StoredExecution record);
 
   // Refuses new appends, commits everything already queued, completes its waiters and joins the
   // writer thread. Idempotent; safe to call from several threads.
@@ -135,15 +146,18 @@ class DecisionWriter {
   void Enqueue(StoredDecision record, Completion completion);
   // The writer thread's loop.
   void Run();
+  // Writes and clears `executions` (one transaction), counting the outcome.
+  void WriteExecutions(std::vector<StoredExecution>& executions);
 
   DecisionStore& store_;
   const DecisionWriterOptions options_;
   DecisionWriterCounters counters_;
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;  // Signalled on enqueue and on Stop().
-  std::deque<Pending> queue_;     // GUARDED_BY(mutex_)
-  bool stopping_ = false;         // GUARDED_BY(mutex_)
+  std::condition_variable wake_;            // Signalled on enqueue and on Stop().
+  std::deque<Pending> queue_;               // GUARDED_BY(mutex_)
+  std::deque<StoredExecution> executions_;  // GUARDED_BY(mutex_)
+  bool stopping_ = false;                   // GUARDED_BY(mutex_)
 
   std::mutex stop_mutex_;  // Serialises Stop(); held while joining.
   std::thread thread_;     // Joined by Stop() under stop_mutex_.

@@ -46,8 +46,25 @@ class FakeDecisionStore final : public DecisionStore {
     }
     for (const StoredDecision& record : batch) {
       records_.emplace(record.decision_id, record);
+      writes_.push_back("decision " + record.decision_id);
     }
     return {};
+  }
+
+  Status InsertExecutions(std::span<const StoredExecution> batch) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (failure_.has_value()) {
+      return *failure_;
+    }
+    for (const StoredExecution& record : batch) {
+      writes_.push_back("execution " + record.request_id + " of " + record.decision_id);
+    }
+    changed_.notify_all();
+    return {};
+  }
+
+  Result<std::vector<StoredExecution>> ListExecutions(std::string_view /*decision_id*/) override {
+    return Fail(ErrorCode::kInternal, "not used by these tests");
   }
 
   Result<StoredDecision> Get(std::string_view decision_id) override {
@@ -103,6 +120,12 @@ class FakeDecisionStore final : public DecisionStore {
     return records_.size();
   }
 
+  // Every committed record, in commit order: "decision <id>" or "execution <req> of <id>".
+  std::vector<std::string> writes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return writes_;
+  }
+
  private:
   mutable std::mutex mutex_;
   std::condition_variable changed_;
@@ -110,7 +133,16 @@ class FakeDecisionStore final : public DecisionStore {
   std::optional<Error> failure_;                   // GUARDED_BY(mutex_)
   std::vector<std::size_t> batch_sizes_;           // GUARDED_BY(mutex_)
   std::map<std::string, StoredDecision> records_;  // GUARDED_BY(mutex_)
+  std::vector<std::string> writes_;                // GUARDED_BY(mutex_)
 };
+
+StoredExecution MakeExecution(const std::string& request_id, const std::string& decision_id) {
+  StoredExecution record;
+  record.request_id = request_id;
+  record.decision_id = decision_id;
+  record.status = "ok";
+  return record;
+}
 
 StoredDecision MakeRecord(int i) {
   StoredDecision record;
@@ -290,6 +322,43 @@ TEST_F(DecisionWriterTest, RecordsQueuedDuringACommitFormTheNextBatch) {
   EXPECT_EQ(store_.batch_sizes(), (std::vector<std::size_t>{1, 4, 4, 2}));
   EXPECT_THAT(Outcomes(0, 11), ::testing::Each(CommittedBeforeCompletion()));
   EXPECT_EQ(writer.counters().batches_written.load(), 4U);
+}
+
+TEST_F(DecisionWriterTest, ExecutionsAreWrittenAfterTheDecisionsQueuedBeforeThem) {
+  DecisionWriter writer(store_, {.batch_max = 2});
+  HoldFirstBatch(writer);
+  SpawnAndQueue(writer, 1, 4);  // Three decisions behind the held one: two more batches.
+  writer.Post(MakeExecution("req-3", MakeRecord(3).decision_id));
+
+  store_.OpenGate();
+  io_.run();
+  writer.Stop();
+
+  const std::vector<std::string> writes = store_.writes();
+  ASSERT_EQ(writes.size(), 5U);
+  EXPECT_EQ(writes.back(), "execution req-3 of " + MakeRecord(3).decision_id);
+  EXPECT_EQ(writer.counters().executions_written.load(), 1U);
+}
+
+TEST_F(DecisionWriterTest, ExecutionsAloneAreWrittenWithoutWaitingForDecisions) {
+  DecisionWriter writer(store_, {});
+  writer.Post(MakeExecution("req-1", "d-1"));
+  writer.Post(MakeExecution("req-2", "d-2"));
+  writer.Stop();
+  EXPECT_EQ(store_.writes(),
+            (std::vector<std::string>{"execution req-1 of d-1", "execution req-2 of d-2"}));
+  EXPECT_EQ(writer.counters().executions_written.load(), 2U);
+}
+
+TEST_F(DecisionWriterTest, FailedAndLateExecutionsAreCounted) {
+  DecisionWriter writer(store_, {});
+  store_.FailWith(Fail(ErrorCode::kUnavailable, "disk gone"));
+  writer.Post(MakeExecution("req-1", "d-1"));
+  writer.Stop();
+  writer.Post(MakeExecution("req-2", "d-2"));
+  EXPECT_EQ(writer.counters().executions_failed.load(), 1U);
+  EXPECT_EQ(writer.counters().executions_dropped.load(), 1U);
+  EXPECT_TRUE(store_.writes().empty());
 }
 
 TEST_F(DecisionWriterTest, StopCommitsWhatIsQueuedThenRefusesAppends) {

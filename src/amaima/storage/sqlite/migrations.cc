@@ -34,9 +34,35 @@ CREATE INDEX decisions_by_level ON decisions (level, decision_id);
 CREATE INDEX decisions_by_model ON decisions (model, decision_id);
 )sql";
 
+// One row per executed request; listed by decision.
+constexpr std::string_view kCreateExecutions = R"sql(
+CREATE TABLE executions (
+  request_id        TEXT    NOT NULL PRIMARY KEY,
+  decision_id       TEXT    NOT NULL,
+  created_at_ms     INTEGER NOT NULL,
+  org_id            TEXT    NOT NULL,
+  surface           TEXT    NOT NULL,
+  model             TEXT    NOT NULL,
+  provider          TEXT    NOT NULL,
+  streamed          INTEGER NOT NULL CHECK (streamed IN (0, 1)),
+  status            TEXT    NOT NULL CHECK (status IN ('ok', 'error', 'cancelled')),
+  error_code        TEXT    NOT NULL,
+  prompt_tokens     INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  usage_estimated   INTEGER NOT NULL CHECK (usage_estimated IN (0, 1)),
+  cost_usd          REAL    NOT NULL,
+  upstream_ms       REAL    NOT NULL,
+  total_ms          REAL    NOT NULL,
+  attempts          INTEGER NOT NULL
+) STRICT;
+CREATE INDEX executions_by_decision ON executions (decision_id, created_at_ms);
+CREATE INDEX executions_by_org_time ON executions (org_id, created_at_ms);
+)sql";
+
 // Append new migrations here; never edit a released one.
 constexpr std::array kMigrations = {
     SqliteMigration{1, "create_decisions", kCreateDecisions},
+    SqliteMigration{2, "create_executions", kCreateExecutions},
 };
 
 constexpr const char* kCreateMigrationsTable =

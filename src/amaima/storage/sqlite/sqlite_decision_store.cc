@@ -179,6 +179,59 @@ Status InsertRow(sqlite3* db, sqlite3_stmt* insert, const StoredDecision& record
   return {};
 }
 
+constexpr std::string_view kExecutionColumns =
+    "request_id, decision_id, created_at_ms, org_id, surface, model, provider, streamed, status, "
+    "error_code, prompt_tokens, completion_tokens, usage_estimated, cost_usd, upstream_ms, "
+    "total_ms, attempts";
+
+Status InsertExecutionRow(sqlite3* db, sqlite3_stmt* insert, const StoredExecution& record) {
+  const StatementReset reset(insert);
+  BindText(insert, 1, record.request_id);
+  BindText(insert, 2, record.decision_id);
+  sqlite3_bind_int64(insert, 3, record.created_at_ms);
+  BindText(insert, 4, record.org_id);
+  BindText(insert, 5, record.surface);
+  BindText(insert, 6, record.model);
+  BindText(insert, 7, record.provider);
+  sqlite3_bind_int(insert, 8, record.streamed ? 1 : 0);
+  BindText(insert, 9, record.status);
+  BindText(insert, 10, record.error_code);
+  sqlite3_bind_int64(insert, 11, record.prompt_tokens);
+  sqlite3_bind_int64(insert, 12, record.completion_tokens);
+  sqlite3_bind_int(insert, 13, record.usage_estimated ? 1 : 0);
+  sqlite3_bind_double(insert, 14, record.cost_usd);
+  sqlite3_bind_double(insert, 15, record.upstream_ms);
+  sqlite3_bind_double(insert, 16, record.total_ms);
+  sqlite3_bind_int(insert, 17, record.attempts);
+  const int rc = sqlite3_step(insert);
+  if (rc != SQLITE_DONE) {
+    return SqliteError(db, rc, "cannot insert execution " + record.request_id);
+  }
+  return {};
+}
+
+StoredExecution ReadExecutionRow(sqlite3_stmt* statement) {
+  StoredExecution record;
+  record.request_id = ColumnText(statement, 0);
+  record.decision_id = ColumnText(statement, 1);
+  record.created_at_ms = sqlite3_column_int64(statement, 2);
+  record.org_id = ColumnText(statement, 3);
+  record.surface = ColumnText(statement, 4);
+  record.model = ColumnText(statement, 5);
+  record.provider = ColumnText(statement, 6);
+  record.streamed = sqlite3_column_int(statement, 7) != 0;
+  record.status = ColumnText(statement, 8);
+  record.error_code = ColumnText(statement, 9);
+  record.prompt_tokens = sqlite3_column_int64(statement, 10);
+  record.completion_tokens = sqlite3_column_int64(statement, 11);
+  record.usage_estimated = sqlite3_column_int(statement, 12) != 0;
+  record.cost_usd = sqlite3_column_double(statement, 13);
+  record.upstream_ms = sqlite3_column_double(statement, 14);
+  record.total_ms = sqlite3_column_double(statement, 15);
+  record.attempts = sqlite3_column_int(statement, 16);
+  return record;
+}
+
 }  // namespace
 
 Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
@@ -201,6 +254,14 @@ Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
   if (!insert) {
     return insert.error();
   }
+  Result<SqliteStatement> insert_execution =
+      PrepareSql(db, "INSERT INTO executions (" + std::string(kExecutionColumns)
+                         + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                           "?15, ?16, ?17)");
+  if (!insert_execution) {
+    return insert_execution.error();
+  }
+  writer.insert_execution = std::move(*insert_execution);
   writer.begin = std::move(*begin);
   writer.commit = std::move(*commit);
   writer.rollback = std::move(*rollback);
@@ -235,8 +296,16 @@ Result<std::unique_ptr<SqliteDecisionStore::ReadConnection>> SqliteDecisionStore
   if (!ping) {
     return ping.error();
   }
+  Result<SqliteStatement> list_executions =
+      PrepareSql(db, "SELECT " + std::string(kExecutionColumns)
+                         + " FROM executions WHERE decision_id = ?1 ORDER BY created_at_ms, "
+                           "request_id");
+  if (!list_executions) {
+    return list_executions.error();
+  }
   reader->get = std::move(*get);
   reader->ping = std::move(*ping);
+  reader->list_executions = std::move(*list_executions);
   return reader;
 }
 
@@ -357,25 +426,17 @@ void SqliteDecisionStore::ReleaseReader(ReadConnection* reader) {
   reader_released_.notify_one();
 }
 
-Status SqliteDecisionStore::InsertBatch(std::span<const StoredDecision> batch) {
-  if (batch.empty()) {
-    return {};
-  }
+template <typename InsertRows>
+Status SqliteDecisionStore::WriteTransaction(InsertRows insert_rows, std::string_view what) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
   sqlite3* db = writer_.db.get();
   Status begun = StepDone(db, writer_.begin.get(), "cannot begin a transaction");
   if (!begun) {
     return begun;
   }
-  Status inserted;
-  for (const StoredDecision& record : batch) {
-    inserted = InsertRow(db, writer_.insert.get(), record);
-    if (!inserted) {
-      break;
-    }
-  }
+  Status inserted = insert_rows(db);
   if (inserted) {
-    inserted = StepDone(db, writer_.commit.get(), "cannot commit decisions");
+    inserted = StepDone(db, writer_.commit.get(), "cannot commit " + std::string(what));
   }
   if (!inserted && sqlite3_get_autocommit(db) == 0) {
     // Still inside the transaction: undo the rows already inserted. The insert error is the one
@@ -383,6 +444,57 @@ Status SqliteDecisionStore::InsertBatch(std::span<const StoredDecision> batch) {
     (void)StepDone(db, writer_.rollback.get(), "cannot roll back");
   }
   return inserted;
+}
+
+Status SqliteDecisionStore::InsertBatch(std::span<const StoredDecision> batch) {
+  if (batch.empty()) {
+    return {};
+  }
+  sqlite3_stmt* insert = writer_.insert.get();
+  auto rows = [batch, insert](sqlite3* db) {
+    for (const StoredDecision& record : batch) {
+      Status inserted = InsertRow(db, insert, record);
+      if (!inserted) {
+        return inserted;
+      }
+    }
+    return Status{};
+  };
+  return WriteTransaction(rows, "decisions");
+}
+
+Status SqliteDecisionStore::InsertExecutions(std::span<const StoredExecution> batch) {
+  if (batch.empty()) {
+    return {};
+  }
+  sqlite3_stmt* insert = writer_.insert_execution.get();
+  auto rows = [batch, insert](sqlite3* db) {
+    for (const StoredExecution& record : batch) {
+      Status inserted = InsertExecutionRow(db, insert, record);
+      if (!inserted) {
+        return inserted;
+      }
+    }
+    return Status{};
+  };
+  return WriteTransaction(rows, "executions");
+}
+
+Result<std::vector<StoredExecution>> SqliteDecisionStore::ListExecutions(
+    std::string_view decision_id) {
+  const ReadLease reader = AcquireReader();
+  sqlite3_stmt* list = reader->list_executions.get();
+  const StatementReset reset(list);
+  BindText(list, 1, decision_id);
+  std::vector<StoredExecution> executions;
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
+    executions.push_back(ReadExecutionRow(list));
+  }
+  if (rc != SQLITE_DONE) {
+    return SqliteError(reader->db.get(), rc, "cannot list executions");
+  }
+  return executions;
 }
 
 Result<StoredDecision> SqliteDecisionStore::Get(std::string_view decision_id) {

@@ -47,6 +47,8 @@ class SqliteDecisionStore final : public DecisionStore {
   Result<StoredDecision> Get(std::string_view decision_id) override;
   Result<DecisionPage> List(const DecisionFilter& filter, int limit,
                             std::string_view cursor) override;
+  Status InsertExecutions(std::span<const StoredExecution> batch) override;
+  Result<std::vector<StoredExecution>> ListExecutions(std::string_view decision_id) override;
   Status Ping() override;
 
   // Returns the SQL List() runs for `filter` (its non-empty fields) with or without a cursor;
@@ -63,12 +65,14 @@ class SqliteDecisionStore final : public DecisionStore {
     SqliteStatement commit{};
     SqliteStatement rollback{};
     SqliteStatement insert{};
+    SqliteStatement insert_execution{};
   };
 
   struct ReadConnection {
     SqliteConnection db{};
     SqliteStatement get{};
     SqliteStatement ping{};
+    SqliteStatement list_executions{};
     std::array<SqliteStatement, kListShapes> list{};
   };
 
@@ -80,6 +84,10 @@ class SqliteDecisionStore final : public DecisionStore {
 
   static Status PrepareWriterStatements(WriterConnection& writer);
   static Result<std::unique_ptr<ReadConnection>> OpenReader(const SqliteOptions& options);
+
+  // Runs `insert_rows` inside one writer transaction; rolls back when it fails.
+  template <typename InsertRows>
+  Status WriteTransaction(InsertRows insert_rows, std::string_view what);
 
   ReadLease AcquireReader();
   void ReleaseReader(ReadConnection* reader);

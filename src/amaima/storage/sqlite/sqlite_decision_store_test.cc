@@ -277,6 +277,59 @@ TEST_F(SqliteDecisionStoreTest, DuplicateIdFailsTheWholeBatch) {
   EXPECT_EQ(store->Get(c.decision_id).error().code, ErrorCode::kNotFound);
 }
 
+StoredExecution MakeExecution(int i, const std::string& decision_id) {
+  StoredExecution record;
+  record.request_id = "req-" + std::to_string(i);
+  record.decision_id = decision_id;
+  record.created_at_ms = 1'763'700'000'000 + i;
+  record.org_id = "default";
+  record.surface = "chat.completions";
+  record.model = "small";
+  record.provider = "local";
+  record.streamed = i % 2 == 0;
+  record.status = i == 3 ? "error" : "ok";
+  record.error_code = i == 3 ? "UPSTREAM_SERVER_ERROR" : "";
+  record.prompt_tokens = 10 + i;
+  record.completion_tokens = 20 + i;
+  record.usage_estimated = i == 2;
+  record.cost_usd = 0.000123 * i;
+  record.upstream_ms = 1.5 * i;
+  record.total_ms = 1.75 * i;
+  record.attempts = i;
+  return record;
+}
+
+TEST_F(SqliteDecisionStoreTest, ExecutionsAreListedByDecisionOldestFirst) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::string decision = MakeDecision(1).decision_id;
+  const std::vector<StoredExecution> batch = {
+      MakeExecution(2, decision), MakeExecution(1, decision), MakeExecution(3, "another-decision")};
+  ASSERT_TRUE(store->InsertExecutions(batch));
+
+  const Result<std::vector<StoredExecution>> listed = store->ListExecutions(decision);
+
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(*listed, (std::vector<StoredExecution>{batch[1], batch[0]}));
+  EXPECT_EQ(*store->ListExecutions("another-decision"), (std::vector<StoredExecution>{batch[2]}));
+  EXPECT_TRUE(store->ListExecutions("none")->empty());
+}
+
+TEST_F(SqliteDecisionStoreTest, DuplicateExecutionFailsItsWholeBatch) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::vector<StoredExecution> batch = {MakeExecution(1, "d"), MakeExecution(2, "d"),
+                                              MakeExecution(1, "d")};
+
+  const Status inserted = store->InsertExecutions(batch);
+
+  ASSERT_FALSE(inserted);
+  EXPECT_EQ(inserted.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(store->ListExecutions("d")->empty());
+  EXPECT_TRUE(store->InsertExecutions(std::span(batch.data(), 2)));
+  EXPECT_EQ(store->ListExecutions("d")->size(), 2U);
+}
+
 TEST_F(SqliteDecisionStoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
   StoredDecision record = MakeDecision(7);
   std::string applied_at;
@@ -309,6 +362,7 @@ TEST_F(SqliteDecisionStoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
   ASSERT_EQ(sqlite3_step(query->get()), SQLITE_ROW);
   EXPECT_EQ(ColumnText(query->get(), 0), applied_at);
   EXPECT_TRUE(applied_at.starts_with("1:")) << applied_at;
+  EXPECT_NE(applied_at.find(",2:"), std::string::npos) << applied_at;
 }
 
 TEST_F(SqliteDecisionStoreTest, RefusesADatabaseFromANewerBinary) {
