@@ -2,8 +2,11 @@
 // provider entry pointed at the fake provider on loopback, driven over HTTP like an
 // OpenAI client would.
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/json/parse.hpp>
@@ -47,6 +50,53 @@ class ExecutionIntegrationTest : public ::testing::Test {
 
   ClientResponse Chat(const std::string& body) {
     return client_->Post("/v1/chat/completions", body);
+  }
+
+  // The executions recorded for `decision_id`, once `count` of them are (they are written
+  // after the answer); fails the test after 5 s.
+  json::array ExecutionsOf(const std::string& decision_id, std::size_t count = 1) {
+    json::array data;
+    for (int i = 0; i < 500; ++i) {
+      const ClientResponse listed = client_->Get("/v1/decisions/" + decision_id + "/executions");
+      EXPECT_EQ(listed.status, 200) << listed.body;
+      data = json::parse(listed.body).at("data").as_array();
+      if (data.size() >= count) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(data.size(), count);
+    return data;
+  }
+
+  // The server-sent events of `body` as (event, data) pairs.
+  static std::vector<std::pair<std::string, std::string>> Events(const std::string& body) {
+    std::vector<std::pair<std::string, std::string>> events;
+    std::size_t at = 0;
+    while (at < body.size()) {
+      const std::size_t end = body.find("\n\n", at);
+      if (end == std::string::npos) {
+        break;
+      }
+      const std::string block = body.substr(at, end - at);
+      std::string event;
+      std::string data;
+      std::size_t line = 0;
+      while (line < block.size()) {
+        std::size_t stop = block.find('\n', line);
+        stop = stop == std::string::npos ? block.size() : stop;
+        const std::string text = block.substr(line, stop - line);
+        if (text.starts_with("event: ")) {
+          event = text.substr(7);
+        } else if (text.starts_with("data: ")) {
+          data = text.substr(6);
+        }
+        line = stop + 1;
+      }
+      events.emplace_back(event, data);
+      at = end + 2;
+    }
+    return events;
   }
 
   std::unique_ptr<FakeProvider> fake_;
@@ -178,6 +228,160 @@ TEST_F(ExecutionIntegrationTest, ListsTheCatalogAndEmbeds) {
   EXPECT_EQ(list.at("data").at(0).at("id"), "auto");
   ASSERT_EQ(embedded.status, 200) << embedded.body;
   EXPECT_EQ(json::parse(embedded.body).at("data").as_array().size(), 2U);
+}
+
+TEST_F(ExecutionIntegrationTest, ChatUsageAndCostAreRecordedWithTheDecision) {
+  const ClientResponse response =
+      Chat(R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi there"}]})");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = json::parse(response.body);
+  const std::string decision_id = response.headers.at("x-amaima-decision-id");
+  EXPECT_FALSE(response.headers.at("x-amaima-request-id").empty());
+  EXPECT_EQ(response.headers.count("x-amaima-usage-estimated"), 0U);
+
+  const json::array executions = ExecutionsOf(decision_id);
+
+  ASSERT_EQ(executions.size(), 1U);
+  const json::value& execution = executions[0];
+  EXPECT_EQ(execution.at("request_id").as_string(), response.headers.at("x-amaima-request-id"));
+  EXPECT_EQ(execution.at("surface"), "chat.completions");
+  EXPECT_EQ(execution.at("model"), "gpt-4o-mini");
+  EXPECT_EQ(execution.at("status"), "ok");
+  EXPECT_EQ(execution.at("streamed"), false);
+  const std::int64_t prompt = body.at("usage").at("prompt_tokens").as_int64();
+  const std::int64_t completion = body.at("usage").at("completion_tokens").as_int64();
+  EXPECT_EQ(execution.at("usage").at("prompt_tokens").as_int64(), prompt);
+  EXPECT_EQ(execution.at("usage").at("completion_tokens").as_int64(), completion);
+  EXPECT_EQ(execution.at("usage").at("estimated"), false);
+  // gpt-4o-mini in the shipped catalog: $0.15 / $0.60 per 1M tokens.
+  EXPECT_NEAR(execution.at("cost_usd").to_number<double>(),
+              (static_cast<double>(prompt) * 0.15 + static_cast<double>(completion) * 0.60) / 1e6,
+              1e-12);
+}
+
+TEST_F(ExecutionIntegrationTest, MissingUpstreamUsageIsEstimatedAndFlagged) {
+  FakeRule no_usage;
+  no_usage.raw_body =
+      R"({"id":"x","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[)"
+      R"({"index":0,"message":{"role":"assistant","content":"Hello back"},"finish_reason":"stop"}]})";
+  fake_->AddRule(no_usage);
+
+  const ClientResponse response =
+      Chat(R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})");
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.headers.at("x-amaima-usage-estimated"), "true");
+  const json::value usage = json::parse(response.body).at("usage");
+  EXPECT_GT(usage.at("prompt_tokens").as_int64(), 0);
+  EXPECT_GT(usage.at("completion_tokens").as_int64(), 0);
+  const json::array executions = ExecutionsOf(response.headers.at("x-amaima-decision-id"));
+  ASSERT_EQ(executions.size(), 1U);
+  EXPECT_EQ(executions[0].at("usage").at("estimated"), true);
+  EXPECT_GT(executions[0].at("cost_usd").to_number<double>(), 0.0);
+}
+
+TEST_F(ExecutionIntegrationTest, NativeQueryDecidesThenExecutes) {
+  const ClientResponse response =
+      client_->Post("/v1/query", R"({"query": "hello world", "model": "gpt-4o-mini"})");
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = json::parse(response.body);
+  EXPECT_EQ(body.at("simulated"), false);
+  EXPECT_EQ(body.at("output"), "Echo: hello world");
+  EXPECT_EQ(body.at("model"), "gpt-4o-mini");
+  EXPECT_EQ(body.at("decision").at("decision_id").as_string(),
+            response.headers.at("x-amaima-decision-id"));
+  EXPECT_EQ(body.at("decision").at("simulated"), false);
+  EXPECT_GT(body.at("actual_cost_usd").to_number<double>(), 0.0);
+  EXPECT_GE(body.at("actual_latency_ms").to_number<double>(),
+            body.at("overhead_ms").to_number<double>());
+  EXPECT_EQ(body.at("usage").at("total_tokens").as_int64(),
+            body.at("usage").at("prompt_tokens").as_int64()
+                + body.at("usage").at("completion_tokens").as_int64());
+  const json::array executions = ExecutionsOf(response.headers.at("x-amaima-decision-id"));
+  ASSERT_EQ(executions.size(), 1U);
+  EXPECT_EQ(executions[0].at("surface"), "query");
+}
+
+TEST_F(ExecutionIntegrationTest, NativeQueryStreamsDecisionChunksAndCompletion) {
+  const ClientResponse response =
+      client_->Post("/v1/query", R"({"messages": [{"role": "user", "content": "one two three"}],
+                      "model": "gpt-4o-mini", "stream": true})");
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.headers.at("content-type"), "text/event-stream");
+  const auto events = Events(response.body);
+  ASSERT_GE(events.size(), 3U);
+  EXPECT_EQ(events.front().first, "decision");
+  EXPECT_EQ(json::parse(events.front().second).at("decision_id").as_string(),
+            response.headers.at("x-amaima-decision-id"));
+  std::string text;
+  for (std::size_t i = 1; i + 1 < events.size(); ++i) {
+    EXPECT_EQ(events[i].first, "chunk");
+    text += std::string(json::parse(events[i].second).at("content").as_string());
+  }
+  EXPECT_EQ(text, "Echo: one two three");
+  EXPECT_EQ(events.back().first, "complete");
+  const json::value complete = json::parse(events.back().second);
+  EXPECT_EQ(complete.at("model"), "gpt-4o-mini");
+  EXPECT_EQ(complete.at("finish_reason"), "stop");
+  EXPECT_GT(complete.at("usage").at("completion_tokens").as_int64(), 0);
+  EXPECT_GT(complete.at("actual_cost_usd").to_number<double>(), 0.0);
+  const json::array executions = ExecutionsOf(response.headers.at("x-amaima-decision-id"));
+  ASSERT_EQ(executions.size(), 1U);
+  EXPECT_EQ(executions[0].at("streamed"), true);
+  EXPECT_EQ(executions[0].at("status"), "ok");
+}
+
+TEST_F(ExecutionIntegrationTest, ExecuteRunsASimulatedDecisionExactlyAsDecided) {
+  const ClientResponse simulated =
+      client_->Post("/v1/simulate", R"({"query": "Summarise the plot of Hamlet."})");
+  ASSERT_EQ(simulated.status, 200) << simulated.body;
+  const json::value decision = json::parse(simulated.body);
+  EXPECT_EQ(decision.at("simulated"), true);
+  const std::string id(decision.at("decision_id").as_string());
+  const std::string model(decision.at("route").at("model").as_string());
+  const std::string upstream(decision.at("route").at("upstream_model").as_string());
+
+  const ClientResponse executed =
+      client_->Post("/v1/execute", R"({"decision_id": ")" + id
+                                       + R"(", "query": "Summarise the plot of Hamlet."})");
+
+  ASSERT_EQ(executed.status, 200) << executed.body;
+  const json::value body = json::parse(executed.body);
+  EXPECT_EQ(body.at("decision").at("decision_id").as_string(), id);
+  EXPECT_EQ(body.at("model").as_string(), model);
+  EXPECT_EQ(body.at("output"), "Echo: Summarise the plot of Hamlet.");
+  EXPECT_EQ(executed.headers.at("x-amaima-decision-id"), id);
+  ASSERT_FALSE(fake_->requests().empty());
+  EXPECT_EQ(fake_->requests().back().model, upstream);
+  const json::array executions = ExecutionsOf(id);
+  ASSERT_EQ(executions.size(), 1U);
+  EXPECT_EQ(executions[0].at("surface"), "execute");
+}
+
+TEST_F(ExecutionIntegrationTest, ExecuteRefusesAnotherQueryAMissingQueryAndAnExecutedDecision) {
+  const ClientResponse simulated = client_->Post("/v1/simulate", R"({"query": "original"})");
+  ASSERT_EQ(simulated.status, 200) << simulated.body;
+  const std::string id(json::parse(simulated.body).at("decision_id").as_string());
+  const ClientResponse queried = client_->Post("/v1/query", R"({"query": "ran at once"})");
+  ASSERT_EQ(queried.status, 200) << queried.body;
+
+  const ClientResponse other = client_->Post(
+      "/v1/execute", R"({"decision_id": ")" + id + R"(", "query": "something else"})");
+  const ClientResponse missing =
+      client_->Post("/v1/execute", R"({"decision_id": ")" + id + R"("})");
+  const ClientResponse again = client_->Post(
+      "/v1/execute", R"({"decision_id": ")" + queried.headers.at("x-amaima-decision-id")
+                         + R"(", "query": "ran at once"})");
+
+  EXPECT_EQ(other.status, 400);
+  EXPECT_EQ(json::parse(other.body).at("error").at("code"), "QUERY_MISMATCH");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(json::parse(missing.body).at("error").at("code"), "VALIDATION_MISSING_FIELD");
+  EXPECT_EQ(again.status, 422);
+  EXPECT_EQ(json::parse(again.body).at("error").at("code"), "QUERY_DECISION_ALREADY_EXECUTED");
+  EXPECT_EQ(fake_->requests().size(), 1U);  // only the /v1/query
 }
 
 TEST(DecisionOnlyChatTest, ChatCompletionsRecordTheDecisionAndAnswer503) {

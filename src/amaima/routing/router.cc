@@ -37,6 +37,10 @@ Router::Router(std::unique_ptr<ComplexityClassifier> classifier,
       ids_(ids),
       clock_(clock) {}
 
+std::string Router::QueryHash(std::string_view query) const {
+  return ToHex(query_hash_key_.Sign(NormalizeQuery(query)));
+}
+
 Result<Decision> Router::Decide(const RouteRequest& request) const {
   PolicyInput input;
   input.complexity = classifier_->Classify(request.query);
@@ -55,7 +59,7 @@ Result<Decision> Router::Decide(const RouteRequest& request) const {
   decision.created_at = clock_.Now();
   decision.request_id = request.request_id;
   decision.org_id = request.org_id;
-  decision.query_hash = ToHex(query_hash_key_.Sign(NormalizeQuery(request.query)));
+  decision.query_hash = QueryHash(request.query);
   decision.complexity = std::move(input.complexity);
   decision.security = std::move(input.security);
   decision.constraints = request.constraints;
@@ -66,7 +70,7 @@ Result<Decision> Router::Decide(const RouteRequest& request) const {
   decision.execution_mode = request.execution_mode;
   decision.execution_mode_active =
       request.execution_mode == config::ExecutionMode::kExecutionEnabled;
-  decision.simulated = !decision.execution_mode_active;
+  decision.simulated = request.simulate_only || !decision.execution_mode_active;
   decision.versions = versions_;
   return decision;
 }

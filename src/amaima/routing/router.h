@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "amaima/config/config.h"
 #include "amaima/core/clock.h"
@@ -24,6 +25,8 @@ struct RouteRequest {
   std::string org_id{};
   Constraints constraints{};
   config::ExecutionMode execution_mode{config::ExecutionMode::kDecisionOnly};
+  // Only deciding (POST /v1/simulate): the decision is marked simulated whatever the mode.
+  bool simulate_only{false};
 };
 
 // The decision plane: features → classifier → security scan → policy → Decision.
@@ -44,6 +47,9 @@ class Router {
   Result<Decision> Decide(const RouteRequest& request) const;
 
   const std::string& router_model_version() const { return classifier_->version(); }
+
+  // The hex HMAC-SHA-256 of the normalised `query`, as Decide() stores it in query_hash.
+  std::string QueryHash(std::string_view query) const;
 
  private:
   std::unique_ptr<ComplexityClassifier> classifier_;

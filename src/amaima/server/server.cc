@@ -1,5 +1,3 @@
-#include "amaima/server/server.h"
-
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +23,7 @@
 #include "amaima/server/build_pipeline.h"
 #include "amaima/server/build_router.h"
 #include "amaima/server/query_hash_key.h"
+#include "amaima/server/server.h"
 #include "amaima/server/store_recorder.h"
 #include "amaima/storage/decision_writer.h"
 #include "amaima/storage/sqlite/sqlite_decision_store.h"
@@ -56,6 +55,8 @@ struct Server::Parts {
   std::unique_ptr<api::V1Api> v1;
   std::unique_ptr<providers::ProviderRegistry> providers;  // execution-enabled only
   std::unique_ptr<providers::Executor> executor;           // execution-enabled only
+  std::unique_ptr<StoreUsageRecorder> usage;               // execution-enabled only
+  std::unique_ptr<pipeline::ExecutionHandler> execution;   // execution-enabled only
   std::unique_ptr<api::OpenAiApi> openai;
   std::unique_ptr<http::RouteTable> routes;
   std::unique_ptr<http::HttpServer> http;
@@ -163,8 +164,6 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   info.pricing_version = config.router.pricing_version;
   info.execution_mode = config.execution.mode;
   info.device = device;
-  parts->v1 = std::make_unique<api::V1Api>(*parts->pipeline, *parts->store, *parts->blocking_pool,
-                                           parts->clock, std::move(info));
   if (config.execution.mode == config::ExecutionMode::kExecutionEnabled) {
     auto registry = providers::ProviderRegistry::Create(parts->config, parts->clock);
     if (!registry) {
@@ -172,9 +171,15 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
     }
     parts->providers = std::move(*registry);
     parts->executor = std::make_unique<providers::Executor>(*parts->providers);
+    parts->usage = std::make_unique<StoreUsageRecorder>(*parts->writer);
+    parts->execution = std::make_unique<pipeline::ExecutionHandler>(parts->config, *parts->executor,
+                                                                    *parts->usage, parts->clock);
   }
-  parts->openai = std::make_unique<api::OpenAiApi>(parts->config, *parts->pipeline,
-                                                   parts->executor.get(), parts->clock);
+  api::V1Execution v1_execution{parts->execution.get(), parts->router.get()};
+  parts->v1 = std::make_unique<api::V1Api>(*parts->pipeline, *parts->store, *parts->blocking_pool,
+                                           parts->clock, std::move(info), v1_execution);
+  parts->openai = std::make_unique<api::OpenAiApi>(
+      parts->config, *parts->pipeline, parts->execution.get(), parts->executor.get(), parts->clock);
   parts->routes = std::make_unique<http::RouteTable>();
   parts->v1->Register(*parts->routes);
   parts->openai->Register(*parts->routes);

@@ -5,6 +5,7 @@
 
 #include "amaima/config/config.h"
 #include "amaima/pipeline/decision_recorder.h"
+#include "amaima/pipeline/execution/execution_handler.h"
 #include "amaima/storage/decision_writer.h"
 
 namespace amaima::server {
@@ -30,6 +31,21 @@ class StoreDecisionRecorder final : public pipeline::DecisionRecorder {
  private:
   storage::DecisionWriter& writer_;
   bool store_prompts_;
+};
+
+// Records executions through the same writer, after the decisions queued before them, without
+// waiting for the commit.
+//
+// @par Thread Safety
+// Thread-safe; the writer is borrowed and must outlive the recorder.
+class StoreUsageRecorder final : public pipeline::UsageRecorder {
+ public:
+  explicit StoreUsageRecorder(storage::DecisionWriter& writer) : writer_(writer) {}
+
+  void Record(storage::StoredExecution record) override { writer_.Post(std::move(record)); }
+
+ private:
+  storage::DecisionWriter& writer_;
 };
 
 }  // namespace amaima::server

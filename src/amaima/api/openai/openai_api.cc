@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "amaima/api/v1/executed_json.h"
 #include "amaima/api/v1/query_request.h"
 #include "amaima/http/server/error_mapping.h"
 #include "amaima/providers/openai/openai_wire.h"
@@ -71,22 +72,13 @@ std::int64_t UnixSeconds(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
 }
 
-std::string OverheadMs(std::chrono::steady_clock::duration total,
-                       std::chrono::steady_clock::duration upstream) {
-  const auto overhead = std::max(total - upstream, std::chrono::steady_clock::duration::zero());
-  const double ms = std::chrono::duration<double, std::milli>(overhead).count();
-  std::array<char, 32> text{};
-  const int n = std::snprintf(text.data(), text.size(), "%.3f", ms);
-  return std::string(text.data(), static_cast<std::size_t>(std::max(n, 0)));
-}
-
 // Chunks of an executed stream as OpenAI server-sent events: every chunk renamed to the
 // completion's id and the serving catalog model, usage only when asked for, "[DONE]" at
 // the end, or an error event when the upstream fails mid-stream (after the first byte no
 // retry is possible).
 class ChatEventStream final : public http::ResponseStream {
  public:
-  ChatEventStream(providers::StreamResult opened, std::string id, std::int64_t created,
+  ChatEventStream(pipeline::OpenedStream opened, std::string id, std::int64_t created,
                   bool include_usage)
       : opened_(std::move(opened)),
         id_(std::move(id)),
@@ -124,7 +116,7 @@ class ChatEventStream final : public http::ResponseStream {
   }
 
  private:
-  providers::StreamResult opened_;
+  pipeline::OpenedStream opened_;
   std::string id_;
   std::int64_t created_;
   bool include_usage_;
@@ -148,8 +140,13 @@ HttpResponse OpenAiErrorResponse(const Error& error, std::string_view request_id
 }
 
 OpenAiApi::OpenAiApi(const config::Config& config, const pipeline::Pipeline& pipeline,
+                     const pipeline::ExecutionHandler* execution,
                      const providers::Executor* executor, const Clock& clock)
-    : config_(config), pipeline_(pipeline), executor_(executor), clock_(clock) {}
+    : config_(config),
+      pipeline_(pipeline),
+      execution_(execution),
+      executor_(executor),
+      clock_(clock) {}
 
 void OpenAiApi::Register(http::RouteTable& routes) {
   routes.Add("POST", "/v1/chat/completions", [this](HttpRequest& r) { return ChatCompletions(r); });
@@ -181,45 +178,40 @@ net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
     co_return OpenAiErrorResponse(decided.error(), request.request_id);
   }
   const routing::Decision& decision = *exchange.decision;
-  if (executor_ == nullptr) {
+  if (execution_ == nullptr) {
     co_return OpenAiErrorResponse(ExecutionDisabled(decision.decision_id), request.request_id);
   }
-  std::vector<std::string> chain{decision.route.model};
-  chain.insert(chain.end(), decision.route.fallback_chain.begin(),
-               decision.route.fallback_chain.end());
   const std::string id = "chatcmpl-" + decision.decision_id;
   const std::int64_t created = UnixSeconds(clock_);
-  const auto upstream_started = clock_.Monotonic();
   HttpResponse response;
   if (chat->stream) {
     const bool include_usage = chat->include_usage;
-    auto opened = co_await executor_->Stream(std::move(chain), std::move(*chat));
+    auto opened =
+        co_await execution_->Stream(exchange, std::move(*chat), pipeline::kSurfaceChatCompletions);
     if (!opened) {
-      Error error = opened.error();
-      co_return OpenAiErrorResponse(std::move(error).With("decision_id", decision.decision_id),
-                                    request.request_id);
+      co_return OpenAiErrorResponse(opened.error(), request.request_id);
     }
-    const auto upstream_time = clock_.Monotonic() - upstream_started;
     response.headers.emplace_back("x-amaima-model", opened->model);
+    response.headers.emplace_back("x-amaima-overhead-ms",
+                                  OverheadMs(clock_.Monotonic() - started, opened->upstream_time));
     response.content_type = "text/event-stream";
     response.stream =
         std::make_shared<ChatEventStream>(std::move(*opened), id, created, include_usage);
-    response.headers.emplace_back("x-amaima-overhead-ms",
-                                  OverheadMs(clock_.Monotonic() - started, upstream_time));
   } else {
-    auto completed = co_await executor_->Complete(std::move(chain), std::move(*chat));
+    auto completed = co_await execution_->Complete(exchange, std::move(*chat),
+                                                   pipeline::kSurfaceChatCompletions);
     if (!completed) {
-      Error error = completed.error();
-      co_return OpenAiErrorResponse(std::move(error).With("decision_id", decision.decision_id),
-                                    request.request_id);
+      co_return OpenAiErrorResponse(completed.error(), request.request_id);
     }
-    const auto upstream_time = clock_.Monotonic() - upstream_started;
     completed->response.id = id;
     completed->response.model = completed->model;
     response.body = providers::openai::SerializeChatResponse(completed->response, created);
     response.headers.emplace_back("x-amaima-model", completed->model);
-    response.headers.emplace_back("x-amaima-overhead-ms",
-                                  OverheadMs(clock_.Monotonic() - started, upstream_time));
+    if (completed->response.usage->estimated) {
+      response.headers.emplace_back("x-amaima-usage-estimated", "true");
+    }
+    response.headers.emplace_back(
+        "x-amaima-overhead-ms", OverheadMs(clock_.Monotonic() - started, completed->upstream_time));
   }
   response.headers.emplace_back("x-amaima-decision-id", decision.decision_id);
   response.headers.emplace_back("x-amaima-request-id", request.request_id);

@@ -8,6 +8,7 @@
 #include "amaima/core/clock.h"
 #include "amaima/http/server/http_types.h"
 #include "amaima/http/server/route_table.h"
+#include "amaima/pipeline/execution/execution_handler.h"
 #include "amaima/pipeline/pipeline.h"
 #include "amaima/providers/executor.h"
 
@@ -23,11 +24,12 @@ namespace amaima::api {
 //
 // @par Thread Safety
 // Handlers run concurrently on any I/O thread. Everything is borrowed and must outlive
-// the API object; `executor` is null when execution is disabled.
+// the API object; `execution` and `executor` are null when execution is disabled.
 class OpenAiApi {
  public:
   OpenAiApi(const config::Config& config, const pipeline::Pipeline& pipeline,
-            const providers::Executor* executor, const Clock& clock);
+            const pipeline::ExecutionHandler* execution, const providers::Executor* executor,
+            const Clock& clock);
 
   // Adds the routes of this surface to `routes`. `this` must outlive `routes`' use.
   void Register(http::RouteTable& routes);
@@ -39,6 +41,7 @@ class OpenAiApi {
  private:
   const config::Config& config_;
   const pipeline::Pipeline& pipeline_;
+  const pipeline::ExecutionHandler* execution_;
   const providers::Executor* executor_;
   const Clock& clock_;
 };

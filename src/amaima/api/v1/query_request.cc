@@ -186,6 +186,7 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
     if (Status read = ReadMessages(*messages, request); !read) {
       return read.error();
     }
+    request.has_messages = true;
   } else {
     return MissingField("query", "request needs 'query' (a string) or 'messages' (an array)");
   }

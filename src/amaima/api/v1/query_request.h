@@ -14,6 +14,7 @@ namespace amaima::api {
 struct QueryRequest {
   routing::RouteRequest route{};
   bool stream{false};
+  bool has_messages{false};  // The body is OpenAI-style {"messages": [...]}.
 };
 
 // Parses `body` as JSON. Errors (kInvalidArgument) carry the reason

@@ -6,12 +6,15 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "amaima/api/v1/executed_json.h"
 #include "amaima/api/v1/query_request.h"
 #include "amaima/core/ids.h"
 #include "amaima/core/run_blocking.h"
 #include "amaima/http/server/error_mapping.h"
+#include "amaima/providers/openai/openai_wire.h"
 #include "amaima/routing/decision.h"
 
 namespace amaima::api {
@@ -62,15 +65,99 @@ Error DecisionNotFound(std::string_view id) {
       .With("decision_id", std::string(id));
 }
 
+Error ExecutionDisabled(std::string_view decision_id, config::ExecutionMode mode) {
+  return Fail(ErrorCode::kUnavailable, "SYSTEM_EXECUTION_DISABLED",
+              "execution is disabled (execution_mode: decision-only); the decision was not "
+              "executed")
+      .With("decision_id", std::string(decision_id))
+      .With("execution_mode", config::ExecutionModeName(mode));
+}
+
+double Milliseconds(std::chrono::steady_clock::duration duration) {
+  return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+// What to send upstream for a native query: the OpenAI-style messages as sent, or the query as
+// one user message.
+Result<providers::ChatRequest> ChatFor(std::string_view body, bool has_messages,
+                                       const routing::RouteRequest& route) {
+  if (has_messages) {
+    return providers::openai::ParseChatRequest(body);
+  }
+  providers::ChatRequest chat;
+  chat.messages.push_back(providers::ChatMessage{.role = "user", .content = route.query});
+  chat.max_tokens = route.constraints.max_tokens;
+  return chat;
+}
+
+// The parts of a recorded decision that executing it needs.
+struct RecordedRoute {
+  std::string model{};
+  std::vector<std::string> fallback_chain{};
+  std::optional<std::int64_t> max_tokens{};
+};
+
+Result<RecordedRoute> ReadRecordedRoute(std::string_view body_json) {
+  boost::system::error_code ec;
+  const json::value decision = json::parse(body_json, ec);
+  const json::object* route = nullptr;
+  if (!ec && decision.is_object()) {
+    const json::value* found = decision.get_object().if_contains("route");
+    route = found != nullptr ? found->if_object() : nullptr;
+  }
+  const json::value* model = route != nullptr ? route->if_contains("model") : nullptr;
+  if (model == nullptr || !model->is_string()) {
+    return Fail(ErrorCode::kInternal, "the stored decision has no route.model");
+  }
+  RecordedRoute out;
+  out.model = std::string(model->get_string());
+  if (const json::value* chain = route->if_contains("fallback_chain");
+      chain != nullptr && chain->is_array()) {
+    for (const json::value& entry : chain->get_array()) {
+      if (entry.is_string()) {
+        out.fallback_chain.emplace_back(entry.get_string());
+      }
+    }
+  }
+  const json::value* constraints = decision.get_object().if_contains("constraints");
+  if (constraints != nullptr && constraints->is_object()) {
+    const json::value* max_tokens = constraints->get_object().if_contains("max_tokens");
+    if (max_tokens != nullptr && max_tokens->is_int64()) {
+      out.max_tokens = max_tokens->get_int64();
+    }
+  }
+  return out;
+}
+
+// The optional "stream" flag of a body already known to be a JSON object.
+bool StreamFlag(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) {
+    return false;
+  }
+  const json::value* stream = parsed.get_object().if_contains("stream");
+  return stream != nullptr && stream->is_bool() && stream->get_bool();
+}
+
+bool HasQueryText(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  return !ec && parsed.is_object()
+         && (parsed.get_object().contains("query") || parsed.get_object().contains("messages"));
+}
+
 }  // namespace
 
 V1Api::V1Api(const pipeline::Pipeline& pipeline, storage::DecisionStore& store,
-             boost::asio::thread_pool& blocking_pool, const Clock& clock, ServiceInfo info)
+             boost::asio::thread_pool& blocking_pool, const Clock& clock, ServiceInfo info,
+             V1Execution execution)
     : pipeline_(pipeline),
       store_(store),
       blocking_pool_(blocking_pool),
       clock_(clock),
       info_(std::move(info)),
+      execution_(execution),
       started_(clock.Monotonic()),
       started_wall_(clock.Now()) {}
 
@@ -81,13 +168,16 @@ void V1Api::Register(http::RouteTable& routes) {
   routes.Add("POST", "/v1/query", [this](HttpRequest& r) { return Query(r); });
   routes.Add("POST", "/v1/execute", [this](HttpRequest& r) { return Execute(r); });
   routes.Add("GET", "/v1/decisions/{id}", [this](HttpRequest& r) { return GetDecision(r); });
+  routes.Add("GET", "/v1/decisions/{id}/executions",
+             [this](HttpRequest& r) { return ListExecutions(r); });
   routes.Add("GET", "/v1/decisions", [this](HttpRequest& r) { return ListDecisions(r); });
   routes.Add("GET", "/health/live", [this](HttpRequest& r) { return Live(r); });
   routes.Add("GET", "/health/ready", [this](HttpRequest& r) { return Ready(r); });
   routes.Add("GET", "/v1/health", [this](HttpRequest& r) { return Health(r); });
 }
 
-boost::asio::awaitable<Result<pipeline::Exchange>> V1Api::Decide(HttpRequest& request) {
+boost::asio::awaitable<Result<V1Api::Decided>> V1Api::Decide(HttpRequest& request,
+                                                             bool simulate_only) {
   if (Status type = CheckJsonContentType(request); !type) {
     co_return type.error();
   }
@@ -95,55 +185,119 @@ boost::asio::awaitable<Result<pipeline::Exchange>> V1Api::Decide(HttpRequest& re
   if (!parsed) {
     co_return parsed.error();
   }
-  pipeline::Exchange exchange;
+  Decided decided;
+  decided.stream = parsed->stream;
+  decided.has_messages = parsed->has_messages;
+  pipeline::Exchange& exchange = decided.exchange;
   exchange.request_id = request.request_id;
   exchange.org_id = std::string(kDefaultOrg);
   exchange.started = clock_.Monotonic();
   exchange.route_request = std::move(parsed->route);
   exchange.route_request.execution_mode = info_.execution_mode;
+  exchange.route_request.simulate_only = simulate_only;
   Status status = co_await pipeline_.Run(exchange);
   if (!status) {
     co_return status.error();
   }
-  co_return exchange;
+  co_return decided;
 }
 
 boost::asio::awaitable<HttpResponse> V1Api::Simulate(HttpRequest& request) {
-  Result<pipeline::Exchange> exchange = co_await Decide(request);
-  if (!exchange) {
-    co_return http::ErrorResponse(exchange.error(), request.request_id);
+  Result<Decided> decided = co_await Decide(request, true);
+  if (!decided) {
+    co_return http::ErrorResponse(decided.error(), request.request_id);
   }
-  HttpResponse response = JsonResponse(200, std::move(exchange->recorded_decision));
-  response.headers.emplace_back("x-amaima-decision-id", exchange->decision->decision_id);
+  pipeline::Exchange& exchange = decided->exchange;
+  HttpResponse response = JsonResponse(200, std::move(exchange.recorded_decision));
+  response.headers.emplace_back("x-amaima-decision-id", exchange.decision->decision_id);
   co_return response;
 }
 
 boost::asio::awaitable<HttpResponse> V1Api::Query(HttpRequest& request) {
-  Result<pipeline::Exchange> exchange = co_await Decide(request);
-  if (!exchange) {
-    co_return http::ErrorResponse(exchange.error(), request.request_id);
+  Result<Decided> decided = co_await Decide(request, false);
+  if (!decided) {
+    co_return http::ErrorResponse(decided.error(), request.request_id);
   }
-  // Decision-only (the only mode this build serves, see server/): the decision
-  // plus the simulation marker. The decision JSON is spliced in as recorded.
-  std::string body;
-  body.reserve(exchange->recorded_decision.size() + 160);
-  body += R"({"decision":)";
-  body += exchange->recorded_decision;
-  body += R"(,"simulated":true,"output":")";
-  body += kSimulationOutput;
-  body += R"(","actual_cost_usd":null,"actual_latency_ms":null})";
-  HttpResponse response = JsonResponse(200, std::move(body));
-  response.headers.emplace_back("x-amaima-decision-id", exchange->decision->decision_id);
+  pipeline::Exchange& exchange = decided->exchange;
+  if (execution_.handler == nullptr) {
+    // Decision-only: the decision plus the simulation marker, the decision spliced in as
+    // recorded.
+    std::string body;
+    body.reserve(exchange.recorded_decision.size() + 160);
+    body += R"({"decision":)";
+    body += exchange.recorded_decision;
+    body += R"(,"simulated":true,"output":")";
+    body += kSimulationOutput;
+    body += R"(","actual_cost_usd":null,"actual_latency_ms":null})";
+    HttpResponse response = JsonResponse(200, std::move(body));
+    response.headers.emplace_back("x-amaima-decision-id", exchange.decision->decision_id);
+    co_return response;
+  }
+  Result<providers::ChatRequest> chat =
+      ChatFor(request.body, decided->has_messages, exchange.route_request);
+  if (!chat) {
+    co_return http::ErrorResponse(chat.error(), request.request_id);
+  }
+  const std::string recorded = std::move(exchange.recorded_decision);
+  HttpResponse response = co_await Run(exchange, recorded, std::move(*chat), decided->stream,
+                                       pipeline::kSurfaceQuery, request.request_id);
+  co_return response;
+}
+
+boost::asio::awaitable<HttpResponse> V1Api::Run(const pipeline::Exchange& exchange,
+                                                std::string_view recorded_decision,
+                                                providers::ChatRequest chat, bool stream,
+                                                std::string_view surface,
+                                                const std::string& request_id) {
+  const std::string& decision_id = exchange.decision->decision_id;
+  const pipeline::ExecutionHandler& handler = *execution_.handler;
+  HttpResponse response;
+  if (stream) {
+    auto opened = co_await handler.Stream(exchange, std::move(chat), surface);
+    if (!opened) {
+      co_return http::ErrorResponse(opened.error(), request_id);
+    }
+    response.headers.emplace_back("x-amaima-model", opened->model);
+    response.headers.emplace_back(
+        "x-amaima-overhead-ms",
+        OverheadMs(clock_.Monotonic() - exchange.started, opened->upstream_time));
+    response.content_type = "text/event-stream";
+    response.stream = MakeQueryEventStream(std::string(recorded_decision), decision_id, request_id,
+                                           std::move(*opened), handler);
+  } else {
+    auto completed = co_await handler.Complete(exchange, std::move(chat), surface);
+    if (!completed) {
+      co_return http::ErrorResponse(completed.error(), request_id);
+    }
+    const auto total = clock_.Monotonic() - exchange.started;
+    const double overhead = Milliseconds(total - completed->upstream_time);
+    response.body = ExecutedQueryJson(recorded_decision, *completed, Milliseconds(total), overhead);
+    response.headers.emplace_back("x-amaima-model", completed->model);
+    response.headers.emplace_back("x-amaima-overhead-ms",
+                                  OverheadMs(total, completed->upstream_time));
+  }
+  response.headers.emplace_back("x-amaima-decision-id", decision_id);
+  response.headers.emplace_back("x-amaima-request-id", request_id);
   co_return response;
 }
 
 boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
+  const auto started = clock_.Monotonic();
   if (Status type = CheckJsonContentType(request); !type) {
     co_return http::ErrorResponse(type.error(), request.request_id);
   }
   Result<std::string> id = ParseExecuteRequest(request.body);
   if (!id) {
     co_return http::ErrorResponse(id.error(), request.request_id);
+  }
+  // The query to execute, when the body carries it again (needed unless prompts are stored).
+  std::optional<QueryRequest> given;
+  if (HasQueryText(request.body)) {
+    Result<QueryRequest> parsed = ParseQueryRequest(request.body);
+    if (!parsed) {
+      co_return http::ErrorResponse(parsed.error(), request.request_id);
+    }
+    given = std::move(*parsed);
   }
   storage::DecisionStore& store = store_;
   const std::string decision_id = *id;
@@ -159,14 +313,70 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
                                       : stored.error(),
                                   request.request_id);
   }
-  // Decision-only: executing is switched off; the client keeps the decision id to
-  // retry once execution is enabled.
-  co_return http::ErrorResponse(
-      Fail(ErrorCode::kUnavailable, "SYSTEM_EXECUTION_DISABLED",
-           "execution is disabled (execution_mode: decision-only); the decision was not executed")
-          .With("decision_id", decision_id)
-          .With("execution_mode", config::ExecutionModeName(info_.execution_mode)),
-      request.request_id);
+  if (execution_.handler == nullptr) {
+    // The client keeps the decision id to retry once execution is enabled.
+    co_return http::ErrorResponse(ExecutionDisabled(decision_id, info_.execution_mode),
+                                  request.request_id);
+  }
+  if (!stored->simulated) {
+    co_return http::ErrorResponse(
+        Fail(ErrorCode::kFailedPrecondition, "QUERY_DECISION_ALREADY_EXECUTED",
+             "decision " + decision_id
+                 + " was made to be executed at once (POST /v1/query); only simulated "
+                   "decisions are executed by id")
+            .With("decision_id", decision_id),
+        request.request_id);
+  }
+  routing::RouteRequest route;
+  bool has_messages = false;
+  if (given.has_value()) {
+    route = std::move(given->route);
+    has_messages = given->has_messages;
+  } else if (stored->prompt_text.has_value()) {
+    route.query = *stored->prompt_text;
+  } else {
+    co_return http::ErrorResponse(
+        Fail(ErrorCode::kInvalidArgument, "VALIDATION_MISSING_FIELD",
+             "the decision's query is not stored (telemetry.store_prompts is off): send it again "
+             "in 'query' or 'messages'")
+            .With("field", "query")
+            .With("decision_id", decision_id),
+        request.request_id);
+  }
+  if (execution_.router != nullptr
+      && execution_.router->QueryHash(route.query) != stored->query_hash) {
+    co_return http::ErrorResponse(Fail(ErrorCode::kInvalidArgument, "QUERY_MISMATCH",
+                                       "the query sent is not the one decision " + decision_id
+                                           + " was made for (its query_hash differs)")
+                                      .With("field", has_messages ? "messages" : "query")
+                                      .With("decision_id", decision_id),
+                                  request.request_id);
+  }
+  Result<RecordedRoute> recorded = ReadRecordedRoute(stored->body_json);
+  if (!recorded) {
+    co_return http::ErrorResponse(recorded.error(), request.request_id);
+  }
+  if (!route.constraints.max_tokens.has_value()) {
+    route.constraints.max_tokens = recorded->max_tokens;
+  }
+  Result<providers::ChatRequest> chat = ChatFor(request.body, has_messages, route);
+  if (!chat) {
+    co_return http::ErrorResponse(chat.error(), request.request_id);
+  }
+  // Exactly as decided: the recorded model and fallback chain, whatever the policy says now.
+  pipeline::Exchange exchange;
+  exchange.request_id = request.request_id;
+  exchange.org_id = stored->org_id;
+  exchange.started = started;
+  exchange.route_request = std::move(route);
+  exchange.decision.emplace();
+  exchange.decision->decision_id = decision_id;
+  exchange.decision->route.model = recorded->model;
+  exchange.decision->route.fallback_chain = recorded->fallback_chain;
+  HttpResponse response =
+      co_await Run(exchange, stored->body_json, std::move(*chat), StreamFlag(request.body),
+                   pipeline::kSurfaceExecute, request.request_id);
+  co_return response;
 }
 
 boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
@@ -188,6 +398,58 @@ boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
         request.request_id);
   }
   co_return JsonResponse(200, std::move(stored->body_json));
+}
+
+boost::asio::awaitable<HttpResponse> V1Api::ListExecutions(HttpRequest& request) {
+  const std::string id(request.PathParam("id"));
+  if (!IsUuid(id)) {
+    co_return http::ErrorResponse(
+        Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE", "decision id must be a UUID")
+            .With("field", "id"),
+        request.request_id);
+  }
+  storage::DecisionStore& store = store_;
+  auto get = [&store, id] {
+    return store.Get(id);
+  };
+  Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
+  if (!stored) {
+    co_return http::ErrorResponse(
+        stored.error().code == ErrorCode::kNotFound ? DecisionNotFound(id) : stored.error(),
+        request.request_id);
+  }
+  auto list = [&store, id] {
+    return store.ListExecutions(id);
+  };
+  Result<std::vector<storage::StoredExecution>> executions =
+      co_await RunBlocking(blocking_pool_, list);
+  if (!executions) {
+    co_return http::ErrorResponse(executions.error(), request.request_id);
+  }
+  json::array data;
+  for (const storage::StoredExecution& e : *executions) {
+    data.push_back(json::object{
+        {"request_id", e.request_id},
+        {"decision_id", e.decision_id},
+        {"created_at", FormatRfc3339(std::chrono::system_clock::time_point(
+                           std::chrono::milliseconds(e.created_at_ms)))},
+        {"surface", e.surface},
+        {"model", e.model},
+        {"provider", e.provider},
+        {"streamed", e.streamed},
+        {"status", e.status},
+        {"error_code", e.error_code.empty() ? json::value(nullptr) : json::value(e.error_code)},
+        {"usage", json::object{{"prompt_tokens", e.prompt_tokens},
+                               {"completion_tokens", e.completion_tokens},
+                               {"total_tokens", e.prompt_tokens + e.completion_tokens},
+                               {"estimated", e.usage_estimated}}},
+        {"cost_usd", e.cost_usd},
+        {"upstream_ms", std::round(e.upstream_ms * 1000) / 1000},
+        {"total_ms", std::round(e.total_ms * 1000) / 1000},
+        {"attempts", e.attempts}});
+  }
+  json::object body{{"data", std::move(data)}};
+  co_return JsonResponse(200, json::serialize(body));
 }
 
 boost::asio::awaitable<HttpResponse> V1Api::ListDecisions(HttpRequest& request) {

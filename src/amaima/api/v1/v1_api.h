@@ -10,6 +10,7 @@
 #include "amaima/core/clock.h"
 #include "amaima/http/server/http_types.h"
 #include "amaima/http/server/route_table.h"
+#include "amaima/pipeline/execution/execution_handler.h"
 #include "amaima/pipeline/pipeline.h"
 #include "amaima/routing/device_profile.h"
 #include "amaima/storage/decision_store.h"
@@ -26,6 +27,13 @@ struct ServiceInfo {
   routing::DeviceProfile device{};
 };
 
+// What executing needs; both null in decision-only mode.
+struct V1Execution {
+  const pipeline::ExecutionHandler* handler{nullptr};
+  // Hashes a query as decisions store it, so /v1/execute can check the query it is given.
+  const routing::Router* router{nullptr};
+};
+
 // The native v1 surface: /v1/simulate, /v1/query, /v1/execute, /v1/decisions,
 // health. Translates wire formats to domain types and back; no logic of its own
 // beyond that.
@@ -36,7 +44,8 @@ struct ServiceInfo {
 class V1Api {
  public:
   V1Api(const pipeline::Pipeline& pipeline, storage::DecisionStore& store,
-        boost::asio::thread_pool& blocking_pool, const Clock& clock, ServiceInfo info);
+        boost::asio::thread_pool& blocking_pool, const Clock& clock, ServiceInfo info,
+        V1Execution execution = {});
 
   // Adds every route of this surface to `routes`. `this` must outlive `routes`' use.
   void Register(http::RouteTable& routes);
@@ -45,20 +54,36 @@ class V1Api {
   boost::asio::awaitable<http::HttpResponse> Query(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> Execute(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> GetDecision(http::HttpRequest& request);
+  boost::asio::awaitable<http::HttpResponse> ListExecutions(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> ListDecisions(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> Live(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> Ready(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> Health(http::HttpRequest& request);
 
  private:
-  // Parses the body, runs the pipeline; returns the exchange or the error response.
-  boost::asio::awaitable<Result<pipeline::Exchange>> Decide(http::HttpRequest& request);
+  struct Decided {
+    pipeline::Exchange exchange{};
+    bool stream{false};
+    bool has_messages{false};
+  };
+
+  // Parses the body, runs the pipeline; returns the exchange or the error.
+  boost::asio::awaitable<Result<Decided>> Decide(http::HttpRequest& request, bool simulate_only);
+
+  // Executes a decided exchange: JSON, or server-sent events when `stream`. `chat` is what to
+  // send upstream; `recorded_decision` the decision's wire form.
+  boost::asio::awaitable<http::HttpResponse> Run(const pipeline::Exchange& exchange,
+                                                 std::string_view recorded_decision,
+                                                 providers::ChatRequest chat, bool stream,
+                                                 std::string_view surface,
+                                                 const std::string& request_id);
 
   const pipeline::Pipeline& pipeline_;
   storage::DecisionStore& store_;
   boost::asio::thread_pool& blocking_pool_;
   const Clock& clock_;
   ServiceInfo info_;
+  V1Execution execution_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::system_clock::time_point started_wall_;
 };
