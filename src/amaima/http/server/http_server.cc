@@ -4,6 +4,7 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <variant>
 
@@ -27,14 +28,17 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "amaima/http/server/error_mapping.h"
+#include "amaima/http/server/websocket_session.h"
 
 namespace amaima::http {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -173,6 +177,7 @@ class HttpServer::Impl {
     beast::tcp_stream* stream{nullptr};
     bool busy{false};  // A request is being read or handled.
     net::any_io_executor strand{};
+    WebSocketSession* websocket{nullptr};  // Set while the connection is upgraded.
   };
 
   net::awaitable<void> AcceptLoop() {
@@ -209,7 +214,7 @@ class HttpServer::Impl {
       return 0;
     }
     const std::uint64_t id = ++next_session_id_;
-    sessions_.emplace(id, SessionState{nullptr, false, strand});
+    sessions_.emplace(id, SessionState{nullptr, false, strand, nullptr});
     ++stats_.active_connections;
     return id;
   }
@@ -233,6 +238,21 @@ class HttpServer::Impl {
     }
   }
 
+  // Marks session `id` as upgraded to `websocket` (null: no longer). Returns false, and
+  // sets nothing, when the server is stopping: the upgrade must then be refused, since
+  // Stop() may already have swept the sessions.
+  bool SetWebSocket(std::uint64_t id, WebSocketSession* websocket) {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    if (websocket != nullptr && stopping_.load()) {
+      return false;
+    }
+    const auto it = sessions_.find(id);
+    if (it != sessions_.end()) {
+      it->second.websocket = websocket;
+    }
+    return true;
+  }
+
   // Closes the sockets of (idle) sessions, each on its own strand.
   void ForEachSession(bool only_idle) {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
@@ -244,13 +264,24 @@ class HttpServer::Impl {
   // Runs on the session's strand, so the session cannot finish concurrently.
   void CloseSession(std::uint64_t id, bool only_idle) {
     beast::tcp_stream* stream = nullptr;
+    WebSocketSession* websocket = nullptr;
     {
       std::lock_guard<std::mutex> lock(sessions_mutex_);
       const auto it = sessions_.find(id);
-      if (it == sessions_.end() || (only_idle && it->second.busy)) {
+      if (it == sessions_.end()) {
+        return;
+      }
+      websocket = it->second.websocket;
+      if (only_idle && it->second.busy && websocket == nullptr) {
         return;
       }
       stream = it->second.stream;
+    }
+    if (websocket != nullptr && only_idle) {
+      // A WebSocket is never idle nor done: close it with 1001 (going away). The pointer
+      // is valid: it is cleared on this strand before the session object goes.
+      websocket->Shutdown();
+      return;
     }
     if (stream == nullptr) {
       return;
@@ -341,7 +372,7 @@ class HttpServer::Impl {
       }
       UpdateSession(id, &stream, true);
       ++stats_.in_flight_requests;
-      const bool keep_going = co_await ServeRequest(stream, buffer, parser, remote);
+      const bool keep_going = co_await ServeRequest(stream, buffer, parser, remote, id);
       --stats_.in_flight_requests;
       UpdateSession(id, &stream, false);
       if (!keep_going) {
@@ -354,7 +385,7 @@ class HttpServer::Impl {
   // connection open.
   net::awaitable<bool> ServeRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                     bhttp::request_parser<bhttp::string_body>& parser,
-                                    const std::string& remote) {
+                                    const std::string& remote, std::uint64_t id) {
     const auto started = std::chrono::steady_clock::now();
     stream.expires_after(options_.request_timeout);
     auto& header = parser.get();
@@ -383,6 +414,11 @@ class HttpServer::Impl {
     const bool keep_alive = message.keep_alive() && !stopping_.load();
     const unsigned version = message.version();
     const bool head = message.method() == bhttp::verb::head;
+    // The upgrade's header is kept for the handshake (only for upgrade requests).
+    std::optional<bhttp::request<bhttp::empty_body>> upgrade;
+    if (websocket::is_upgrade(message)) {
+      upgrade.emplace(message.base());
+    }
     const auto client_id = message["x-request-id"];
     std::string request_id(IsAcceptableRequestId(client_id) ? std::string(client_id)
                                                             : ids_.NewId());
@@ -390,6 +426,10 @@ class HttpServer::Impl {
     ++stats_.requests;
 
     HttpResponse response = co_await Dispatch(request);
+    if (response.websocket) {
+      co_await ServeWebSocket(stream, request, response, upgrade, id, started);
+      co_return false;  // An upgraded connection is never reused for HTTP.
+    }
     const bool still_keep_alive = keep_alive && !stopping_.load();
     if (response.stream && !head) {
       const bool streamed =
@@ -423,6 +463,78 @@ class HttpServer::Impl {
       observer_(request, response, std::chrono::steady_clock::now() - started);
     }
     co_return !write_ec && still_keep_alive;
+  }
+
+  // Upgrades the connection and runs the route's WebSocket handler until it returns. A
+  // request that is not an upgrade gets 400 VALIDATION_UPGRADE_REQUIRED; during shutdown,
+  // 503 SYSTEM_SHUTTING_DOWN.
+  net::awaitable<void> ServeWebSocket(beast::tcp_stream& stream, const HttpRequest& request,
+                                      HttpResponse& response,
+                                      const std::optional<bhttp::request<bhttp::empty_body>>& head,
+                                      std::uint64_t id,
+                                      std::chrono::steady_clock::time_point started) {
+    if (!head) {
+      HttpResponse refusal =
+          ErrorResponse(Fail(ErrorCode::kInvalidArgument, "VALIDATION_UPGRADE_REQUIRED",
+                             request.path
+                                 + " is a WebSocket endpoint: send GET with 'Connection: "
+                                   "Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Key' and "
+                                   "'Sec-WebSocket-Version: 13'")
+                            .With("path", request.path),
+                        request.request_id);
+      refusal.headers.emplace_back("sec-websocket-version", "13");
+      co_await WriteResponse(stream, request, refusal, 11, false);
+      co_return;
+    }
+    WebSocketOptions options;
+    options.message_limit_bytes = options_.body_limit_bytes;
+    options.close_timeout = options_.websocket_close_timeout;
+    WebSocketSession session(stream, options);
+    if (!SetWebSocket(id, &session)) {
+      const HttpResponse refusal = ErrorResponse(
+          Fail(ErrorCode::kUnavailable, "SYSTEM_SHUTTING_DOWN", "the server is shutting down"),
+          request.request_id);
+      co_await WriteResponse(stream, request, refusal, head->version(), false);
+      co_return;
+    }
+    ++stats_.active_websockets;
+    const bool accepted = co_await session.Accept(*head, request.request_id);
+    std::exception_ptr failure;
+    if (accepted) {
+      response.status = 101;
+      try {
+        co_await session.Run(response.websocket);
+      } catch (const std::exception&) {
+        failure = std::current_exception();
+      }
+    }
+    SetWebSocket(id, nullptr);
+    --stats_.active_websockets;
+    if (observer_) {
+      observer_(request, response, std::chrono::steady_clock::now() - started);
+    }
+    if (failure) {
+      std::rethrow_exception(failure);  // To the session's catch-all.
+    }
+  }
+
+  // Writes a whole (small) response.
+  net::awaitable<void> WriteResponse(beast::tcp_stream& stream, const HttpRequest& request,
+                                     const HttpResponse& response, unsigned version,
+                                     bool keep_alive) {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+    out.set(bhttp::field::server, "amaima");
+    out.set(bhttp::field::content_type, response.content_type);
+    out.set("x-request-id", request.request_id);
+    for (const auto& [name, value] : response.headers) {
+      out.set(name, value);
+    }
+    out.keep_alive(keep_alive);
+    out.body() = response.body;
+    out.prepare_payload();
+    stream.expires_after(options_.request_timeout);
+    // The connection ends after this response either way: a failed write changes nothing.
+    co_await bhttp::async_write(stream, out, kAsTuple);
   }
 
   // Writes a streamed response with chunked encoding. While waiting for the next piece it
@@ -513,6 +625,7 @@ class HttpServer::Impl {
       co_return response;
     }
     request.path_params = std::move(match.params);
+    request.route = *match.pattern;
     try {
       co_return co_await (*match.handler)(request);
     } catch (const std::exception& e) {

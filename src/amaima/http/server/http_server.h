@@ -23,6 +23,9 @@ struct HttpServerOptions {
   std::uint64_t body_limit_bytes{1U << 20};
   std::chrono::milliseconds idle_timeout{60000};     // Between requests on a keep-alive connection.
   std::chrono::milliseconds request_timeout{30000};  // Reading one request, header and body.
+  // How long a WebSocket peer has to answer the server's close frame (shutdown, policy
+  // close) before the socket is closed. WebSocket messages are limited to body_limit_bytes.
+  std::chrono::milliseconds websocket_close_timeout{5000};
 };
 
 // Counters the server keeps; read them for /metrics and tests.
@@ -31,7 +34,8 @@ struct HttpServerStats {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> unexpected_exceptions{0};
   std::atomic<std::int64_t> active_connections{0};
-  std::atomic<std::int64_t> in_flight_requests{0};
+  std::atomic<std::int64_t> in_flight_requests{0};  // WebSocket connections included.
+  std::atomic<std::int64_t> active_websockets{0};
 };
 
 // Called after each response is written (access log, metrics). Must be thread-safe.
@@ -40,7 +44,8 @@ using ResponseObserver = std::function<void(const HttpRequest&, const HttpRespon
 
 // HTTP/1.1 server on Boost.Beast with C++20 coroutines: one strand per
 // connection, keep-alive, request ids (x-request-id honoured when well-formed),
-// a body size limit (413), Expect: 100-continue, and graceful shutdown.
+// a body size limit (413), Expect: 100-continue, WebSocket upgrades (a handler answers
+// with HttpResponse::websocket set), and graceful shutdown.
 //
 // @par Thread Safety
 // The io_context may be run by any number of threads. Start() and Stop() may be
@@ -66,8 +71,9 @@ class HttpServer {
   void Start();
 
   // Stops gracefully: closes the listener (new connections are refused), closes idle
-  // connections, lets requests in flight finish and answer (with Connection: close),
-  // and after `deadline` closes whatever is left. Completes when every connection is gone.
+  // connections, starts closing WebSocket connections (close code 1001), lets requests
+  // in flight finish and answer (with Connection: close), and after `deadline` closes
+  // whatever is left. Completes when every connection is gone.
   boost::asio::awaitable<void> Stop(std::chrono::milliseconds deadline);
 
   const HttpServerStats& stats() const;

@@ -11,6 +11,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "amaima/http/server/websocket.h"
+
 namespace amaima::http {
 
 // One HTTP request as the rest of the system sees it: no Beast types.
@@ -26,6 +28,9 @@ struct HttpRequest {
   std::string remote_address{};
   // Values of `{name}` segments of the matched route pattern, in order.
   std::vector<std::pair<std::string, std::string>> path_params{};
+  // The pattern of the route that matched ("/v1/decisions/{id}"); empty when none did. A
+  // bounded label for metrics, unlike `path`.
+  std::string_view route{};
 
   // Returns the first header named `name` (lower case), if any.
   std::optional<std::string_view> Header(std::string_view name) const;
@@ -60,6 +65,10 @@ struct HttpResponse {
   std::string body{};
   // When set, the body is streamed from it instead of `body`.
   std::shared_ptr<ResponseStream> stream{};
+  // When set, the request must be a WebSocket upgrade (else the client gets 400
+  // VALIDATION_UPGRADE_REQUIRED): the server completes the handshake (101) and runs the
+  // handler on the upgraded connection; `status`, `body` and `stream` are ignored.
+  WebSocketHandler websocket{};
 };
 
 // Handles one request. Called on the connection's strand; the request outlives the

@@ -30,6 +30,7 @@ void RouteTable::Add(std::string method, std::string pattern, Handler handler) {
     route.segments.emplace_back(segment);
   }
   route.handler = std::move(handler);
+  route.pattern = std::move(pattern);
   routes_.push_back(std::move(route));
 }
 
@@ -56,6 +57,7 @@ RouteTable::Match RouteTable::Find(std::string_view method, std::string_view pat
     if (route.method == method || (method == "HEAD" && route.method == "GET")) {
       result.status = MatchStatus::kFound;
       result.handler = &route.handler;
+      result.pattern = &route.pattern;
       result.params = std::move(params);
       return result;
     }

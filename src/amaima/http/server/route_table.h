@@ -20,6 +20,7 @@ class RouteTable {
   struct Match {
     MatchStatus status{MatchStatus::kNotFound};
     const Handler* handler{nullptr};
+    const std::string* pattern{nullptr};  // The matched route's pattern, "/v1/decisions/{id}".
     std::vector<std::pair<std::string, std::string>> params{};
     std::vector<std::string> allowed_methods{};  // Filled for kMethodNotAllowed.
   };
@@ -33,6 +34,7 @@ class RouteTable {
   struct Route {
     std::string method{};
     std::vector<std::string> segments{};
+    std::string pattern{};
     Handler handler{};
   };
 

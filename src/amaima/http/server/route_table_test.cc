@@ -24,6 +24,9 @@ TEST(RouteTableTest, MatchesLiteralAndParameterSegments) {
   EXPECT_EQ(list.status, RouteTable::MatchStatus::kFound);
   ASSERT_EQ(one.status, RouteTable::MatchStatus::kFound);
   EXPECT_EQ(one.params, (std::vector<std::pair<std::string, std::string>>{{"id", "abc"}}));
+  ASSERT_NE(one.pattern, nullptr);
+  EXPECT_EQ(*one.pattern, "/v1/decisions/{id}");
+  EXPECT_EQ(missing.pattern, nullptr);
   EXPECT_EQ(head.status, RouteTable::MatchStatus::kFound);
   EXPECT_EQ(wrong_method.status, RouteTable::MatchStatus::kMethodNotAllowed);
   EXPECT_EQ(wrong_method.allowed_methods, std::vector<std::string>{"GET"});
