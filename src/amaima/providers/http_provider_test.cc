@@ -262,15 +262,13 @@ TEST_P(HttpProviderTest, ACutOrMalformedStreamIsAnErrorNotAHang) {
   EXPECT_EQ(stalled.error->reason, "UPSTREAM_READ_TIMEOUT");
 }
 
-// The fake provider serves OpenAI's embeddings endpoint only; the Gemini and Ollama
-// embedding codecs are covered by providers_wire_test.
+// Anthropic has no embeddings endpoint; the other three dialects embed over the wire, each
+// at its own endpoint, and get one vector per input back in order.
 TEST_P(HttpProviderTest, EmbedsTextsWhereTheWireFormatCan) {
-  if (GetParam() == "gemini" || GetParam() == "ollama") {
-    GTEST_SKIP() << "no " << GetParam() << " embeddings endpoint in the fake provider";
-  }
   EmbeddingRequest request;
   request.model = "fake-embedding";
   request.inputs = {"alpha", "beta"};
+  request.dimensions = 16;
 
   const auto response = RunToCompletion(provider_->Embed(request));
 
@@ -282,9 +280,56 @@ TEST_P(HttpProviderTest, EmbedsTextsWhereTheWireFormatCan) {
   }
   ASSERT_TRUE(response.has_value()) << response.error().message;
   ASSERT_EQ(response->vectors.size(), 2U);
-  EXPECT_FALSE(response->vectors[0].empty());
+  EXPECT_EQ(response->vectors[0].size(), 16U);
+  EXPECT_EQ(response->vectors[1].size(), 16U);
   EXPECT_NE(response->vectors[0], response->vectors[1]);
-  EXPECT_EQ(fake_->requests().at(0).path, "/v1/embeddings");
+  const std::string expected_path = GetParam() == "openai" ? "/v1/embeddings"
+                                    : GetParam() == "gemini"
+                                        ? "/v1beta/models/fake-embedding:batchEmbedContents"
+                                        : "/api/embed";
+  ASSERT_EQ(fake_->requests().size(), 1U);
+  EXPECT_EQ(fake_->requests().at(0).path, expected_path);
+  EXPECT_EQ(fake_->requests().at(0).status, 200);
+  if (GetParam() != "gemini") {
+    // Gemini reports no token counts for embeddings.
+    EXPECT_EQ(response->usage.prompt_tokens, 2);
+  }
+}
+
+// The dialects with an embeddings endpoint.
+class HttpProviderEmbeddingTest : public HttpProviderTest {};
+
+// The same text embeds to the same vector on every call.
+TEST_P(HttpProviderEmbeddingTest, EmbeddingsAreDeterministicAcrossCalls) {
+  EmbeddingRequest request;
+  request.model = "fake-embedding";
+  request.inputs = {"gamma"};
+
+  const auto first = RunToCompletion(provider_->Embed(request));
+  const auto second = RunToCompletion(provider_->Embed(request));
+
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  ASSERT_EQ(first->vectors.size(), 1U);
+  EXPECT_FALSE(first->vectors[0].empty());
+  EXPECT_EQ(first->vectors, second->vectors);
+}
+
+// An embeddings failure comes back in each dialect's error shape and is classified like any
+// upstream error.
+TEST_P(HttpProviderEmbeddingTest, EmbeddingErrorsAreClassified) {
+  FakeRule limited;
+  limited.status = 429;
+  fake_->SetScript({limited});
+  EmbeddingRequest request;
+  request.model = "fake-embedding";
+  request.inputs = {"alpha"};
+
+  const auto response = RunToCompletion(provider_->Embed(request));
+
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, ErrorCode::kResourceExhausted) << response.error().message;
+  EXPECT_TRUE(IsRetryable(response.error()));
 }
 
 TEST(MakeHttpProviderTest, RejectsAnUnknownType) {
@@ -302,6 +347,12 @@ TEST(MakeHttpProviderTest, RejectsAnUnknownType) {
 
 INSTANTIATE_TEST_SUITE_P(Dialects, HttpProviderTest,
                          ::testing::Values("openai", "anthropic", "gemini", "ollama"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
+
+INSTANTIATE_TEST_SUITE_P(Dialects, HttpProviderEmbeddingTest,
+                         ::testing::Values("openai", "gemini", "ollama"),
                          [](const ::testing::TestParamInfo<std::string>& param) {
                            return param.param;
                          });

@@ -256,6 +256,8 @@ EndpointMatch ClassifyEndpoint(std::string_view method, std::string_view path) {
     expect(Endpoint::kOllamaChat, "POST");
   } else if (path == "/api/tags") {
     expect(Endpoint::kOllamaTags, "GET");
+  } else if (path == "/api/embed") {
+    expect(Endpoint::kOllamaEmbed, "POST");
   } else if (path == "/v1beta/models") {
     expect(Endpoint::kGeminiModels, "GET");
   } else if (path.substr(0, kGeminiPrefix.size()) == kGeminiPrefix) {
@@ -267,6 +269,10 @@ EndpointMatch ClassifyEndpoint(std::string_view method, std::string_view path) {
         expect(Endpoint::kGeminiGenerate, "POST");
       } else if (action == "streamGenerateContent") {
         expect(Endpoint::kGeminiStream, "POST");
+      } else if (action == "embedContent") {
+        expect(Endpoint::kGeminiEmbed, "POST");
+      } else if (action == "batchEmbedContents") {
+        expect(Endpoint::kGeminiBatchEmbed, "POST");
       }
       if (match.endpoint != Endpoint::kUnknown) {
         match.path_model = std::string(rest.substr(0, colon));
@@ -283,9 +289,12 @@ Dialect DialectOf(Endpoint endpoint) {
     case Endpoint::kGeminiGenerate:
     case Endpoint::kGeminiStream:
     case Endpoint::kGeminiModels:
+    case Endpoint::kGeminiEmbed:
+    case Endpoint::kGeminiBatchEmbed:
       return Dialect::kGemini;
     case Endpoint::kOllamaChat:
     case Endpoint::kOllamaTags:
+    case Endpoint::kOllamaEmbed:
       return Dialect::kOllama;
     default:
       return Dialect::kOpenAi;
@@ -314,11 +323,9 @@ Result<ChatRequest> ReadChatRequest(Endpoint endpoint, const json::value& body,
   }
 }
 
-Result<EmbeddingsRequest> ReadEmbeddingsRequest(const json::value& body) {
-  if (!body.is_object()) {
-    return Invalid("the request body must be a JSON object");
-  }
-  const json::object& object = body.get_object();
+namespace {
+
+Result<EmbeddingsRequest> ReadOpenAiEmbeddings(const json::object& object) {
   EmbeddingsRequest request;
   request.model = StringField(object, "model");
   if (request.model.empty()) {
@@ -357,6 +364,124 @@ Result<EmbeddingsRequest> ReadEmbeddingsRequest(const json::value& body) {
   }
   request.base64 = StringField(object, "encoding_format") == "base64";
   return request;
+}
+
+// Reads `outputDimensionality` (Gemini) or `dimensions` (Ollama) into `request`.
+Status ReadDimensions(const json::object& object, std::string_view key, std::string_view field,
+                      EmbeddingsRequest& request) {
+  const json::value* dimensions = object.if_contains(key);
+  if (dimensions == nullptr || dimensions->is_null()) {
+    return {};
+  }
+  if (!dimensions->is_int64() || dimensions->get_int64() < 1 || dimensions->get_int64() > 65536) {
+    return Invalid(std::string(field) + " must be an integer between 1 and 65536");
+  }
+  request.dimensions = static_cast<int>(dimensions->get_int64());
+  return {};
+}
+
+// Reads one Gemini EmbedContentRequest ({"model"?, "content": {"parts"}, ...}); `where`
+// names it in errors as Google's do ("* EmbedContentRequest.content: ...").
+Status ReadGeminiEmbedContent(const json::object& object, std::string_view path_model,
+                              const std::string& where, EmbeddingsRequest& request) {
+  if (const std::string model = StringField(object, "model");
+      !model.empty() && model != "models/" + std::string(path_model)) {
+    return Invalid("* " + where + ".model: the model in the request (" + model
+                   + ") must match the model in the URL (models/" + std::string(path_model) + ")");
+  }
+  const json::value* content = object.if_contains("content");
+  if (content == nullptr || !content->is_object()) {
+    return Invalid("* " + where + ".content: content is not specified");
+  }
+  std::string text;
+  AppendGeminiParts(*content, text);
+  if (text.empty()) {
+    return Invalid("* " + where + ".content.parts: contents must not be empty");
+  }
+  request.inputs.push_back(std::move(text));
+  return ReadDimensions(object, "outputDimensionality", "* " + where + ".outputDimensionality",
+                        request);
+}
+
+Result<EmbeddingsRequest> ReadGeminiEmbeddings(const json::object& object,
+                                               std::string_view path_model, bool batch) {
+  EmbeddingsRequest request;
+  request.model = std::string(path_model);
+  if (!batch) {
+    if (Status read = ReadGeminiEmbedContent(object, path_model, "EmbedContentRequest", request);
+        !read) {
+      return read.error();
+    }
+    return request;
+  }
+  const json::value* requests = object.if_contains("requests");
+  if (requests == nullptr || !requests->is_array() || requests->get_array().empty()) {
+    return Invalid("* BatchEmbedContentsRequest.requests: requests is not specified");
+  }
+  std::size_t index = 0;
+  for (const json::value& item : requests->get_array()) {
+    const std::string where = "BatchEmbedContentsRequest.requests[" + std::to_string(index++) + "]";
+    if (!item.is_object()) {
+      return Invalid("* " + where + ": must be an object");
+    }
+    if (Status read = ReadGeminiEmbedContent(item.get_object(), path_model, where, request);
+        !read) {
+      return read.error();
+    }
+  }
+  return request;
+}
+
+Result<EmbeddingsRequest> ReadOllamaEmbeddings(const json::object& object) {
+  EmbeddingsRequest request;
+  request.model = StringField(object, "model");
+  if (request.model.empty()) {
+    return Invalid("model is required");
+  }
+  const json::value* input = object.if_contains("input");
+  if (input != nullptr && input->is_string()) {
+    request.inputs.emplace_back(input->get_string());
+  } else if (input != nullptr && input->is_array()) {
+    for (const json::value& item : input->get_array()) {
+      if (!item.is_string()) {
+        return Invalid("invalid input type");
+      }
+      request.inputs.emplace_back(item.get_string());
+    }
+  } else if (input != nullptr && !input->is_null()) {
+    return Invalid("invalid input type");
+  }
+  if (Status read = ReadDimensions(object, "dimensions", "dimensions", request); !read) {
+    return read.error();
+  }
+  return request;
+}
+
+}  // namespace
+
+bool IsEmbeddings(Endpoint endpoint) {
+  return endpoint == Endpoint::kOpenAiEmbeddings || endpoint == Endpoint::kGeminiEmbed
+         || endpoint == Endpoint::kGeminiBatchEmbed || endpoint == Endpoint::kOllamaEmbed;
+}
+
+Result<EmbeddingsRequest> ReadEmbeddingsRequest(Endpoint endpoint, const json::value& body,
+                                                std::string_view path_model) {
+  if (!body.is_object()) {
+    return Invalid("the request body must be a JSON object");
+  }
+  const json::object& object = body.get_object();
+  switch (endpoint) {
+    case Endpoint::kOpenAiEmbeddings:
+      return ReadOpenAiEmbeddings(object);
+    case Endpoint::kGeminiEmbed:
+      return ReadGeminiEmbeddings(object, path_model, false);
+    case Endpoint::kGeminiBatchEmbed:
+      return ReadGeminiEmbeddings(object, path_model, true);
+    case Endpoint::kOllamaEmbed:
+      return ReadOllamaEmbeddings(object);
+    default:
+      return Invalid("not an embeddings endpoint");
+  }
 }
 
 int CountWords(std::string_view text) {

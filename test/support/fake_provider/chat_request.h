@@ -20,8 +20,11 @@ enum class Endpoint : std::uint8_t {
   kGeminiGenerate,     // POST /v1beta/models/{model}:generateContent
   kGeminiStream,       // POST /v1beta/models/{model}:streamGenerateContent
   kGeminiModels,       // GET  /v1beta/models
+  kGeminiEmbed,        // POST /v1beta/models/{model}:embedContent
+  kGeminiBatchEmbed,   // POST /v1beta/models/{model}:batchEmbedContents
   kOllamaChat,         // POST /api/chat
   kOllamaTags,         // GET  /api/tags
+  kOllamaEmbed,        // POST /api/embed
   kUnknown,
 };
 
@@ -63,8 +66,17 @@ struct EmbeddingsRequest {
   bool base64{false};
 };
 
-// Reads an OpenAI embeddings request ("input": a string, strings, or token arrays).
-Result<EmbeddingsRequest> ReadEmbeddingsRequest(const boost::json::value& body);
+// Whether `endpoint` answers embeddings (OpenAI, Gemini single and batch, Ollama).
+bool IsEmbeddings(Endpoint endpoint);
+
+// Reads an embeddings request of `endpoint`'s dialect: OpenAI's ("input": a string,
+// strings, or token arrays; "dimensions"; "encoding_format"), Gemini's embedContent
+// ({"content": {"parts": [{"text"}]}, "outputDimensionality"}) and batchEmbedContents
+// ({"requests": [...]}, each naming the path's model), Ollama's /api/embed ("input": a
+// string or strings; "dimensions"). `path_model` is the Gemini model from the path. Fails
+// with kInvalidArgument (the message is shown to the client) on a malformed request.
+Result<EmbeddingsRequest> ReadEmbeddingsRequest(Endpoint endpoint, const boost::json::value& body,
+                                                std::string_view path_model);
 
 // Returns the number of whitespace-separated words in `text`.
 int CountWords(std::string_view text);

@@ -241,6 +241,83 @@ TEST_F(FakeProviderWireTest, EmbeddingsInBase64AreLittleEndianFloats) {
   EXPECT_EQ(body.at("data").at(0).at("embedding").as_string().size(), 16U);
 }
 
+TEST_F(FakeProviderWireTest, GeminiEmbedsOneContentOrABatch) {
+  const ClientResponse single = client_->Post(
+      "/v1beta/models/text-embedding-004:embedContent",
+      R"({"model":"models/text-embedding-004","content":{"parts":[{"text":"alpha"}]},)"
+      R"("outputDimensionality":8})");
+  const ClientResponse batch = client_->Post(
+      "/v1beta/models/text-embedding-004:batchEmbedContents",
+      R"({"requests":[{"model":"models/text-embedding-004","content":{"parts":[{"text":"alpha"}]},)"
+      R"("outputDimensionality":8},{"model":"models/text-embedding-004",)"
+      R"("content":{"parts":[{"text":"beta"}]},"outputDimensionality":8}]})");
+
+  ASSERT_EQ(single.status, 200) << single.body;
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  const json::object one = Object(single.body);
+  const json::object many = Object(batch.body);
+  const json::array& values = one.at("embedding").at("values").as_array();
+  EXPECT_EQ(values.size(), 8U);
+  const json::array& embeddings = many.at("embeddings").as_array();
+  ASSERT_EQ(embeddings.size(), 2U);
+  EXPECT_EQ(embeddings[0].at("values"), one.at("embedding").at("values"));
+  EXPECT_NE(embeddings[0].at("values"), embeddings[1].at("values"));
+  EXPECT_EQ(provider_->requests().back().model, "text-embedding-004");
+}
+
+TEST_F(FakeProviderWireTest, GeminiRejectsABatchNamingAnotherModel) {
+  const ClientResponse response = client_->Post(
+      "/v1beta/models/text-embedding-004:batchEmbedContents",
+      R"({"requests":[{"model":"models/other","content":{"parts":[{"text":"a"}]}}]})");
+  const ClientResponse empty =
+      client_->Post("/v1beta/models/text-embedding-004:embedContent", R"({"content":{}})");
+
+  EXPECT_EQ(response.status, 400);
+  const json::object error = Object(response.body).at("error").as_object();
+  EXPECT_EQ(error.at("status"), "INVALID_ARGUMENT");
+  EXPECT_EQ(error.at("message"),
+            "* BatchEmbedContentsRequest.requests[0].model: the model in the request "
+            "(models/other) must match the model in the URL (models/text-embedding-004)");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(Object(empty.body).at("error").at("message"),
+            "* EmbedContentRequest.content.parts: contents must not be empty");
+}
+
+TEST_F(FakeProviderWireTest, OllamaEmbedsAStringOrAList) {
+  const json::object list = Object(
+      client_
+          ->Post("/api/embed", R"({"model":"nomic-embed-text","input":["alpha","beta gamma"],)"
+                               R"("dimensions":8})")
+          .body);
+  const json::object one =
+      Object(client_
+                 ->Post("/api/embed", R"({"model":"nomic-embed-text","input":"alpha",)"
+                                      R"("dimensions":8})")
+                 .body);
+
+  EXPECT_EQ(list.at("model"), "nomic-embed-text");
+  const json::array& embeddings = list.at("embeddings").as_array();
+  ASSERT_EQ(embeddings.size(), 2U);
+  EXPECT_EQ(embeddings[0].as_array().size(), 8U);
+  EXPECT_EQ(embeddings[0], one.at("embeddings").at(0));
+  EXPECT_NE(embeddings[0], embeddings[1]);
+  EXPECT_EQ(list.at("prompt_eval_count"), 3);
+  EXPECT_TRUE(list.at("total_duration").is_int64());
+  EXPECT_TRUE(list.at("load_duration").is_int64());
+}
+
+TEST_F(FakeProviderWireTest, OllamaEmbedErrorsAreItsShape) {
+  const ClientResponse no_model = client_->Post("/api/embed", R"({"input":"x"})");
+  const ClientResponse bad_input = client_->Post("/api/embed", R"({"model":"m","input":[1]})");
+  const ClientResponse wrong_method = client_->Get("/api/embed");
+
+  EXPECT_EQ(no_model.status, 400);
+  EXPECT_EQ(Object(no_model.body).at("error"), "model is required");
+  EXPECT_EQ(bad_input.status, 400);
+  EXPECT_EQ(Object(bad_input.body).at("error"), "invalid input type");
+  EXPECT_EQ(wrong_method.status, 405);
+}
+
 TEST_F(FakeProviderWireTest, ModelListsFollowEachProvidersShape) {
   const json::object openai = Object(client_->Get("/v1/models").body);
   const json::object ollama = Object(client_->Get("/api/tags").body);

@@ -361,15 +361,16 @@ void FakeResponder::Answer(ResponsePlan& plan, const EndpointMatch& match, const
     plan.chunks.assign(1, RenderModels(match.endpoint, options_.models, options_.created));
     return;
   }
-  if (match.endpoint == Endpoint::kOpenAiEmbeddings) {
-    Result<EmbeddingsRequest> embeddings = ReadEmbeddingsRequest(body);
+  if (IsEmbeddings(match.endpoint)) {
+    Result<EmbeddingsRequest> embeddings =
+        ReadEmbeddingsRequest(match.endpoint, body, match.path_model);
     if (!embeddings) {
       SetError(plan, dialect, 400, embeddings.error().message);
       return;
     }
     const int dimensions =
         rule != nullptr && rule->dimensions > 0 ? rule->dimensions : options_.embedding_dimensions;
-    plan.chunks.assign(1, RenderEmbeddings(*embeddings, dimensions));
+    plan.chunks.assign(1, RenderEmbeddings(match.endpoint, *embeddings, dimensions));
     return;
   }
   Result<ChatRequest> chat = ReadChatRequest(match.endpoint, body, match.path_model);

@@ -1,5 +1,6 @@
 // Gemini generateContent: GenerateContentResponse objects (candidates, usageMetadata),
-// streamed with ?alt=sse as one "data:" event per response, and the
+// streamed with ?alt=sse as one "data:" event per response; embedContent and
+// batchEmbedContents ({"embedding": {"values"}}, {"embeddings": [...]}); and the
 // {"error": {"code", "message", "status"}} shape.
 #include <algorithm>
 
@@ -97,6 +98,21 @@ std::vector<std::string> GeminiStream(const Completion& completion) {
                                           completion.completion_tokens)));
   }
   return frames;
+}
+
+std::string GeminiEmbeddings(const EmbeddingsRequest& request, int dimensions, bool batch) {
+  json::array embeddings;
+  for (const std::string& input : request.inputs) {
+    json::array values;
+    for (const float component : EmbeddingVector(input, dimensions)) {
+      values.push_back(static_cast<double>(component));
+    }
+    embeddings.push_back(json::object{{"values", std::move(values)}});
+  }
+  if (!batch) {
+    return json::serialize(json::object{{"embedding", std::move(embeddings.at(0))}});
+  }
+  return json::serialize(json::object{{"embeddings", std::move(embeddings)}});
 }
 
 std::string GeminiError(const ProviderError& error) {

@@ -1,5 +1,8 @@
 // Ollama /api/chat: one JSON object, or NDJSON lines with "done": false and a final
-// "done": true line carrying the counts and durations; errors are {"error": "..."}.
+// "done": true line carrying the counts and durations; /api/embed ({"model",
+// "embeddings": [[...]], "prompt_eval_count", durations}); errors are {"error": "..."}.
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -85,6 +88,24 @@ std::vector<std::string> OllamaStream(const Completion& completion) {
   AddTotals(completion, last);
   frames.push_back(json::serialize(last) + "\n");
   return frames;
+}
+
+std::string OllamaEmbeddings(const EmbeddingsRequest& request, int dimensions) {
+  json::array embeddings;
+  std::int64_t tokens = 0;
+  for (const std::string& input : request.inputs) {
+    json::array values;
+    for (const float component : EmbeddingVector(input, dimensions)) {
+      values.push_back(static_cast<double>(component));
+    }
+    embeddings.push_back(std::move(values));
+    tokens += std::max(1, CountWords(input));
+  }
+  return json::serialize(json::object{{"model", request.model},
+                                      {"embeddings", std::move(embeddings)},
+                                      {"total_duration", kLoadNanos + tokens * kNanosPerToken},
+                                      {"load_duration", kLoadNanos},
+                                      {"prompt_eval_count", tokens}});
 }
 
 std::string OllamaError(const ProviderError& error) {

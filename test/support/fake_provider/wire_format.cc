@@ -238,8 +238,15 @@ std::vector<float> EmbeddingVector(std::string_view text, int dimensions) {
   return vector;
 }
 
-std::string RenderEmbeddings(const EmbeddingsRequest& request, int default_dimensions) {
+std::string RenderEmbeddings(Endpoint endpoint, const EmbeddingsRequest& request,
+                             int default_dimensions) {
   const int dimensions = request.dimensions > 0 ? request.dimensions : default_dimensions;
+  if (endpoint == Endpoint::kGeminiEmbed || endpoint == Endpoint::kGeminiBatchEmbed) {
+    return wire::GeminiEmbeddings(request, dimensions, endpoint == Endpoint::kGeminiBatchEmbed);
+  }
+  if (endpoint == Endpoint::kOllamaEmbed) {
+    return wire::OllamaEmbeddings(request, dimensions);
+  }
   json::array data;
   int tokens = 0;
   for (std::size_t i = 0; i < request.inputs.size(); ++i) {

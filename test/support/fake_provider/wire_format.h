@@ -47,9 +47,12 @@ std::string DefaultMalformedChunk(Dialect dialect);
 std::string RenderModels(Endpoint endpoint, const std::vector<std::string>& models,
                          std::int64_t created);
 
-// Returns the body of an OpenAI embeddings response for `request`.
-// `default_dimensions` applies when the request sets no "dimensions".
-std::string RenderEmbeddings(const EmbeddingsRequest& request, int default_dimensions);
+// Returns the body of an embeddings response of `endpoint` for `request`: OpenAI's list,
+// Gemini's {"embedding": {"values"}} or {"embeddings": [{"values"}]}, Ollama's
+// {"model", "embeddings": [[...]], "prompt_eval_count", ...}. `default_dimensions`
+// applies when the request sets none.
+std::string RenderEmbeddings(Endpoint endpoint, const EmbeddingsRequest& request,
+                             int default_dimensions);
 
 // Returns the deterministic unit-length embedding of `text`: the same text always
 // gets the same vector; different texts get (almost surely) different ones.
@@ -76,9 +79,11 @@ std::string AnthropicError(const ProviderError& error);
 std::string GeminiBody(const Completion& completion);
 std::vector<std::string> GeminiStream(const Completion& completion);
 std::string GeminiError(const ProviderError& error);
+std::string GeminiEmbeddings(const EmbeddingsRequest& request, int dimensions, bool batch);
 std::string OllamaBody(const Completion& completion);
 std::vector<std::string> OllamaStream(const Completion& completion);
 std::string OllamaError(const ProviderError& error);
+std::string OllamaEmbeddings(const EmbeddingsRequest& request, int dimensions);
 
 }  // namespace wire
 
