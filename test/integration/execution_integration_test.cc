@@ -3,7 +3,9 @@
 // OpenAI client would.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -52,12 +54,23 @@ class ExecutionIntegrationTest : public ::testing::Test {
     return client_->Post("/v1/chat/completions", body);
   }
 
-  // The executions recorded for `decision_id`, once `count` of them are (they are written
-  // after the answer); fails the test after 5 s.
+  // GET `path` until it answers 200 (decisions and executions of executed requests are
+  // written alongside and after the answer); the last answer after 5 s.
+  ClientResponse GetWhenWritten(const std::string& path) {
+    ClientResponse response = client_->Get(path);
+    for (int i = 0; i < 500 && response.status == 404; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      response = client_->Get(path);
+    }
+    return response;
+  }
+
+  // The executions recorded for `decision_id`, once `count` of them are; fails the test after
+  // 5 s.
   json::array ExecutionsOf(const std::string& decision_id, std::size_t count = 1) {
     json::array data;
     for (int i = 0; i < 500; ++i) {
-      const ClientResponse listed = client_->Get("/v1/decisions/" + decision_id + "/executions");
+      const ClientResponse listed = GetWhenWritten("/v1/decisions/" + decision_id + "/executions");
       EXPECT_EQ(listed.status, 200) << listed.body;
       data = json::parse(listed.body).at("data").as_array();
       if (data.size() >= count) {
@@ -120,7 +133,7 @@ TEST_F(ExecutionIntegrationTest, PinnedModelIsExecutedAndTheDecisionIsRecorded) 
   const std::string decision_id = response.headers.at("x-amaima-decision-id");
   EXPECT_EQ(body.at("id").as_string(), "chatcmpl-" + decision_id);
   EXPECT_FALSE(response.headers.at("x-amaima-overhead-ms").empty());
-  const ClientResponse decision = client_->Get("/v1/decisions/" + decision_id);
+  const ClientResponse decision = GetWhenWritten("/v1/decisions/" + decision_id);
   ASSERT_EQ(decision.status, 200);
   const json::value recorded = json::parse(decision.body);
   EXPECT_EQ(recorded.at("route").at("model"), "gpt-4o-mini");
@@ -382,6 +395,54 @@ TEST_F(ExecutionIntegrationTest, ExecuteRefusesAnotherQueryAMissingQueryAndAnExe
   EXPECT_EQ(again.status, 422);
   EXPECT_EQ(json::parse(again.body).at("error").at("code"), "QUERY_DECISION_ALREADY_EXECUTED");
   EXPECT_EQ(fake_->requests().size(), 1U);  // only the /v1/query
+}
+
+TEST_F(ExecutionIntegrationTest, MetricsCountDecisionsTokensCostAndCircuitStates) {
+  ASSERT_EQ(
+      Chat(R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})").status,
+      200);
+  // Usage is recorded after the answer: wait for it to be counted.
+  ClientResponse scraped;
+  for (int i = 0; i < 500; ++i) {
+    scraped = client_->Get("/metrics");
+    if (scraped.body.find(R"(amaima_tokens_total{model="gpt-4o-mini",direction="output"})")
+        != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+  ASSERT_EQ(scraped.status, 200);
+  EXPECT_EQ(scraped.headers.at("content-type").rfind("text/plain; version=0.0.4", 0), 0U);
+  const std::string& text = scraped.body;
+  EXPECT_NE(
+      text.find(
+          R"(amaima_http_requests_total{route="/v1/chat/completions",method="POST",status="200"} 1)"),
+      std::string::npos)
+      << text;
+  const std::size_t decisions = text.find("\namaima_routing_decisions_total{level=");
+  ASSERT_NE(decisions, std::string::npos) << text;
+  const std::string line =
+      text.substr(decisions + 1, text.find('\n', decisions + 1) - decisions - 1);
+  EXPECT_NE(line.find(R"(model="gpt-4o-mini"} 1)"), std::string::npos) << line;
+  EXPECT_NE(text.find(R"(amaima_tokens_total{model="gpt-4o-mini",direction="output"})"),
+            std::string::npos);
+  EXPECT_NE(text.find(R"(amaima_cost_usd_total{model="gpt-4o-mini"})"), std::string::npos);
+  EXPECT_NE(text.find(R"(amaima_provider_circuit_state{provider="openai"} 0)"), std::string::npos);
+  EXPECT_NE(text.find(R"(amaima_gateway_overhead_seconds_count{surface="openai"} 1)"),
+            std::string::npos);
+  // promtool, when installed (scripts/setup installs it), must accept the real scrape.
+  const bool require = std::getenv("AMAIMA_REQUIRE_PROMTOOL") != nullptr;
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    ASSERT_FALSE(require) << "promtool is not installed";
+    GTEST_SKIP() << "promtool not installed";
+  }
+  const std::string path = data_dir_ + "/scrape.prom";
+  {
+    std::ofstream out(path);
+    out << text;
+  }
+  EXPECT_EQ(std::system(("promtool check metrics < " + path + " >/dev/null 2>&1").c_str()), 0);
 }
 
 TEST(DecisionOnlyChatTest, ChatCompletionsRecordTheDecisionAndAnswer503) {

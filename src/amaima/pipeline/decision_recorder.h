@@ -32,6 +32,11 @@ class DecisionRecorder {
   // Errors: kUnavailable when the store is stopping or failing.
   virtual boost::asio::awaitable<Result<std::string>> Record(const routing::Decision& decision,
                                                              std::string_view query_text) = 0;
+
+  // Like Record() but returns at once, with the decision queued for writing (in order with
+  // everything queued after it) instead of committed.
+  virtual std::string RecordInBackground(const routing::Decision& decision,
+                                         std::string_view query_text) = 0;
 };
 
 }  // namespace amaima::pipeline

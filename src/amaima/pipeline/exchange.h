@@ -18,6 +18,12 @@ struct Exchange {
   std::chrono::steady_clock::time_point started{};
   // What to decide on, parsed from the wire by api/.
   routing::RouteRequest route_request{};
+  // Whether the routing stage waits for the decision's commit before continuing. True where
+  // the decision is what the client asked for (simulate, decision-only query): it is durable
+  // before the answer. Surfaces that execute set it false: the decision is then queued and
+  // written alongside the upstream call, like the usage record (DESIGN.md §3, "persisted
+  // asynchronously"), and a failed write is counted, not answered.
+  bool await_decision_commit{true};
   // Filled by the routing stage.
   std::optional<routing::Decision> decision{};
   // The decision as recorded (its wire form), set once it is durably stored.

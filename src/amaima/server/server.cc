@@ -1,4 +1,7 @@
+#include "amaima/server/server.h"
+
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -11,8 +14,11 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "amaima/api/anthropic/anthropic_api.h"
 #include "amaima/api/openai/openai_api.h"
 #include "amaima/api/v1/v1_api.h"
+#include "amaima/api/ws/decision_feed.h"
+#include "amaima/api/ws/ws_api.h"
 #include "amaima/core/clock.h"
 #include "amaima/core/ids.h"
 #include "amaima/core/run_blocking.h"
@@ -23,11 +29,12 @@
 #include "amaima/server/build_pipeline.h"
 #include "amaima/server/build_router.h"
 #include "amaima/server/query_hash_key.h"
-#include "amaima/server/server.h"
 #include "amaima/server/store_recorder.h"
 #include "amaima/storage/decision_writer.h"
 #include "amaima/storage/sqlite/sqlite_decision_store.h"
+#include "amaima/telemetry/gateway_metrics.h"
 #include "amaima/telemetry/logger.h"
+#include "amaima/telemetry/metrics.h"
 
 #ifndef AMAIMA_VERSION
 #define AMAIMA_VERSION "0.0.0"
@@ -44,12 +51,15 @@ struct Server::Parts {
   ServeOptions options;
   SystemClock clock;
   std::unique_ptr<telemetry::Logger> logger;
+  telemetry::Registry metrics_registry;
+  std::unique_ptr<telemetry::GatewayMetrics> metrics;
   std::unique_ptr<IdGenerator> ids;
   std::unique_ptr<net::io_context> io;
   std::unique_ptr<net::thread_pool> blocking_pool;
   std::unique_ptr<storage::SqliteDecisionStore> store;
   std::unique_ptr<storage::DecisionWriter> writer;
   std::unique_ptr<routing::Router> router;
+  std::unique_ptr<api::DecisionFeed> decision_feed;  // Before the recorder, which may publish.
   std::unique_ptr<StoreDecisionRecorder> recorder;
   std::unique_ptr<pipeline::Pipeline> pipeline;
   std::unique_ptr<api::V1Api> v1;
@@ -58,6 +68,8 @@ struct Server::Parts {
   std::unique_ptr<StoreUsageRecorder> usage;               // execution-enabled only
   std::unique_ptr<pipeline::ExecutionHandler> execution;   // execution-enabled only
   std::unique_ptr<api::OpenAiApi> openai;
+  std::unique_ptr<api::AnthropicApi> anthropic;
+  std::unique_ptr<api::WsApi> ws;
   std::unique_ptr<http::RouteTable> routes;
   std::unique_ptr<http::HttpServer> http;
   int io_threads{1};
@@ -86,6 +98,65 @@ Status WriteReadyFile(const std::string& path, std::uint16_t port) {
     return Fail(ErrorCode::kUnavailable, "cannot write " + path + ": " + ec.message());
   }
   return {};
+}
+
+double CircuitValue(providers::BreakerState state) {
+  switch (state) {
+    case providers::BreakerState::kClosed:
+      return telemetry::kCircuitClosed;
+    case providers::BreakerState::kHalfOpen:
+      return telemetry::kCircuitHalfOpen;
+    case providers::BreakerState::kOpen:
+      return telemetry::kCircuitOpen;
+  }
+  return telemetry::kCircuitClosed;
+}
+
+// Which API surface a route belongs to, for the overhead histogram.
+std::string_view SurfaceOf(std::string_view route) {
+  if (route == "/v1/chat/completions" || route == "/v1/embeddings") {
+    return "openai";
+  }
+  if (route == "/v1/messages") {
+    return "anthropic";
+  }
+  return "v1";
+}
+
+// Counts and times every answered request; logs it when the access log is on.
+void ObserveResponse(const telemetry::GatewayMetrics& metrics, telemetry::Logger* access_log,
+                     const http::HttpRequest& request, const http::HttpResponse& response,
+                     std::chrono::steady_clock::duration elapsed) {
+  const std::string_view route = request.route.empty() ? "unmatched" : request.route;
+  const std::string status = std::to_string(response.status);
+  metrics.http_requests.With({route, request.method, status}).Increment();
+  metrics.http_request_duration.With({route, request.method})
+      .Observe(std::chrono::duration<double>(elapsed).count());
+  for (const auto& [name, value] : response.headers) {
+    if (name == "x-amaima-overhead-ms") {
+      metrics.gateway_overhead.With({SurfaceOf(route)}).Observe(std::atof(value.c_str()) / 1000.0);
+    }
+  }
+  if (access_log != nullptr) {
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+    access_log->Info("request", {{"request_id", request.request_id},
+                                 {"method", request.method},
+                                 {"path", request.path},
+                                 {"status", status},
+                                 {"duration_us", std::to_string(micros)}});
+  }
+}
+
+// GET /metrics: the Prometheus text exposition of every metric.
+net::awaitable<http::HttpResponse> ServeMetrics(const telemetry::Registry* registry,
+                                                const telemetry::GatewayMetrics* metrics,
+                                                const http::HttpServer* server) {
+  metrics->http_requests_in_flight.Set(
+      static_cast<double>(server->stats().in_flight_requests.load(std::memory_order_relaxed)));
+  http::HttpResponse response;
+  response.content_type = std::string(telemetry::kPrometheusContentType);
+  response.body = registry->Serialize();
+  co_return response;
 }
 
 // Stops the listener (requests in flight finish), drains the writer, stops the loop.
@@ -119,6 +190,8 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   parts->logger = std::make_unique<telemetry::Logger>(config.observability.log_level,
                                                       config.observability.log_format);
   parts->ids = std::make_unique<IdGenerator>(parts->clock);
+  parts->metrics =
+      std::make_unique<telemetry::GatewayMetrics>(parts->metrics_registry, AMAIMA_VERSION);
   parts->io_threads = config.server.io_threads > 0
                           ? config.server.io_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -145,6 +218,18 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   writer_options.batch_max = static_cast<std::size_t>(config.storage.writer_batch_max);
   writer_options.linger = config.storage.writer_linger;
   parts->writer = std::make_unique<storage::DecisionWriter>(*parts->store, writer_options);
+  {
+    const storage::DecisionWriterCounters* counters = &parts->writer->counters();
+    parts->metrics->decision_writer_queue_depth.SetCallback({}, [counters] {
+      return static_cast<double>(counters->queue_depth.load(std::memory_order_relaxed));
+    });
+    parts->metrics->decision_writer_batches.SetCallback({"written"}, [counters] {
+      return static_cast<double>(counters->batches_written.load(std::memory_order_relaxed));
+    });
+    parts->metrics->decision_writer_batches.SetCallback({"failed"}, [counters] {
+      return static_cast<double>(counters->batches_failed.load(std::memory_order_relaxed));
+    });
+  }
 
   const routing::DeviceProfile device = routing::DetectDeviceProfile();
   auto router = BuildRouter(config, device, *hash_key, *parts->ids, parts->clock);
@@ -152,8 +237,10 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
     return router.error();
   }
   parts->router = std::move(*router);
+  parts->decision_feed = std::make_unique<api::DecisionFeed>();
   parts->recorder =
-      std::make_unique<StoreDecisionRecorder>(*parts->writer, config.telemetry.store_prompts);
+      std::make_unique<StoreDecisionRecorder>(*parts->writer, config.telemetry.store_prompts,
+                                              parts->decision_feed.get(), parts->metrics.get());
   Services services{*parts->router, *parts->recorder};
   parts->pipeline = std::make_unique<pipeline::Pipeline>(BuildPipeline(config, services));
 
@@ -171,7 +258,11 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
     }
     parts->providers = std::move(*registry);
     parts->executor = std::make_unique<providers::Executor>(*parts->providers);
-    parts->usage = std::make_unique<StoreUsageRecorder>(*parts->writer);
+    for (const auto& [name, breaker] : parts->providers->breakers()) {
+      parts->metrics->provider_circuit_state.SetCallback(
+          {name}, [breaker = breaker] { return CircuitValue(breaker->state()); });
+    }
+    parts->usage = std::make_unique<StoreUsageRecorder>(*parts->writer, parts->metrics.get());
     parts->execution = std::make_unique<pipeline::ExecutionHandler>(parts->config, *parts->executor,
                                                                     *parts->usage, parts->clock);
   }
@@ -183,6 +274,24 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   parts->routes = std::make_unique<http::RouteTable>();
   parts->v1->Register(*parts->routes);
   parts->openai->Register(*parts->routes);
+  // The Anthropic-compatible surface (POST /v1/messages), executing through the same handler.
+  parts->anthropic = std::make_unique<api::AnthropicApi>(parts->config, *parts->pipeline,
+                                                         parts->execution.get(), parts->clock);
+  parts->anthropic->Register(*parts->routes);
+
+  // The WebSocket surface (GET /v1/ws): queries with cancellation, and the live feed of
+  // recorded decisions. Executes through the same handler when execution is enabled.
+  api::WsStreamOpener ws_open_stream;
+  if (parts->execution) {
+    const pipeline::ExecutionHandler* execution = parts->execution.get();
+    ws_open_stream = [execution](const pipeline::Exchange& exchange,
+                                 providers::ChatRequest request) {
+      return execution->Stream(exchange, std::move(request), pipeline::kSurfaceWebSocket);
+    };
+  }
+  parts->ws = std::make_unique<api::WsApi>(*parts->pipeline, *parts->decision_feed, *parts->ids,
+                                           parts->clock, std::move(ws_open_stream));
+  parts->ws->Register(*parts->routes);
 
   http::HttpServerOptions http_options;
   http_options.host = config.server.host;
@@ -190,19 +299,19 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   http_options.body_limit_bytes = config.server.request_size_limit_bytes;
   http_options.idle_timeout = config.server.idle_timeout;
   http_options.request_timeout = config.server.request_timeout;
-  http::ResponseObserver observer;
-  if (config.observability.access_log) {
-    telemetry::Logger* logger = parts->logger.get();
-    observer = [logger](const http::HttpRequest& request, const http::HttpResponse& response,
-                        std::chrono::steady_clock::duration elapsed) {
-      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
-      logger->Info("request", {{"request_id", request.request_id},
-                               {"method", request.method},
-                               {"path", request.path},
-                               {"status", std::to_string(response.status)},
-                               {"duration_us", std::to_string(micros)}});
-    };
+  {
+    const Parts* p = parts.get();
+    parts->routes->Add("GET", "/metrics", [p](http::HttpRequest& /*request*/) {
+      return ServeMetrics(&p->metrics_registry, p->metrics.get(), p->http.get());
+    });
   }
+  telemetry::Logger* access_log = config.observability.access_log ? parts->logger.get() : nullptr;
+  const telemetry::GatewayMetrics* metrics = parts->metrics.get();
+  http::ResponseObserver observer =
+      [metrics, access_log](const http::HttpRequest& request, const http::HttpResponse& response,
+                            std::chrono::steady_clock::duration elapsed) {
+        ObserveResponse(*metrics, access_log, request, response, elapsed);
+      };
   auto http = http::HttpServer::Create(*parts->io, http_options, *parts->routes, *parts->ids,
                                        std::move(observer));
   if (!http) {

@@ -5,8 +5,38 @@
 
 namespace amaima::server {
 
-StoreDecisionRecorder::StoreDecisionRecorder(storage::DecisionWriter& writer, bool store_prompts)
-    : writer_(writer), store_prompts_(store_prompts) {}
+StoreDecisionRecorder::StoreDecisionRecorder(storage::DecisionWriter& writer, bool store_prompts,
+                                             api::DecisionFeed* feed,
+                                             const telemetry::GatewayMetrics* metrics)
+    : writer_(writer), store_prompts_(store_prompts), feed_(feed), metrics_(metrics) {}
+
+void StoreDecisionRecorder::Announce(const routing::Decision& decision, std::string_view body) {
+  if (feed_ != nullptr) {
+    feed_->Publish(body);
+  }
+  if (metrics_ != nullptr) {
+    metrics_->routing_decisions
+        .With({routing::LevelName(decision.route.routed_level), decision.route.model})
+        .Increment();
+  }
+}
+
+void StoreUsageRecorder::Record(storage::StoredExecution record) {
+  if (metrics_ != nullptr && !record.model.empty()) {
+    const telemetry::GatewayMetrics& m = *metrics_;
+    m.tokens.With({record.model, "input"})
+        .Increment(static_cast<std::uint64_t>(record.prompt_tokens));
+    m.tokens.With({record.model, "output"})
+        .Increment(static_cast<std::uint64_t>(record.completion_tokens));
+    m.cost_usd.With({record.model}).Add(record.cost_usd);
+    m.provider_request_duration.With({record.provider, record.model})
+        .Observe(record.upstream_ms / 1000.0);
+  }
+  if (metrics_ != nullptr && record.status == "error") {
+    metrics_->provider_errors.With({record.provider, record.model, record.error_code}).Increment();
+  }
+  writer_.Post(std::move(record));
+}
 
 storage::StoredDecision StoreDecisionRecorder::ToStored(const routing::Decision& decision,
                                                         std::string body_json,
@@ -40,7 +70,17 @@ boost::asio::awaitable<Result<std::string>> StoreDecisionRecorder::Record(
   if (!committed) {
     co_return committed.error();
   }
+  Announce(decision, body);
   co_return body;
+}
+
+std::string StoreDecisionRecorder::RecordInBackground(const routing::Decision& decision,
+                                                      std::string_view query_text) {
+  std::string body = api::SerializeDecision(decision);
+  writer_.Post(ToStored(
+      decision, body, store_prompts_ ? std::optional<std::string_view>(query_text) : std::nullopt));
+  Announce(decision, body);
+  return body;
 }
 
 }  // namespace amaima::server

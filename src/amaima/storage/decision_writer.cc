@@ -51,6 +51,15 @@ void DecisionWriter::Enqueue(StoredDecision record, Completion completion) {
       Fail(ErrorCode::kUnavailable, "the decision writer is stopped; the decision was not stored"));
 }
 
+void DecisionWriter::Post(StoredDecision record) {
+  if (stopped()) {
+    counters_.decisions_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // Nobody waits: the completion only has to exist (a failed batch is counted by Run()).
+  Enqueue(std::move(record), Completion([](const Status& /*status*/) {}));
+}
+
 void DecisionWriter::Post(StoredExecution record) {
   {
     std::unique_lock<std::mutex> lock(mutex_);

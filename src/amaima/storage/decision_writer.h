@@ -44,6 +44,7 @@ struct DecisionWriterCounters {
   std::atomic<std::uint64_t> records_failed{0};   // Records whose Append completed with an error.
   std::atomic<std::int64_t> queue_depth{0};     // Records accepted and not yet handed to the store.
   std::atomic<std::uint64_t> largest_batch{0};  // The largest batch handed to the store.
+  std::atomic<std::uint64_t> decisions_dropped{0};   // Posted after Stop(): not written.
   std::atomic<std::uint64_t> executions_written{0};  // Execution records committed.
   std::atomic<std::uint64_t> executions_failed{0};   // Execution records whose batch failed.
   std::atomic<std::uint64_t> executions_dropped{0};  // Posted after Stop(): not written.
@@ -83,6 +84,10 @@ class DecisionWriter {
     return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(Status)>(
         AppendInitiation{this}, boost::asio::use_awaitable, std::move(record));
   }
+
+  // Queues a decision without waiting for its commit: a failed write is only counted (in
+  // records_failed). Dropped, and counted in decisions_dropped, after Stop() has begun.
+  void Post(StoredDecision record);
 
   // Queues an execution record without waiting for its commit (usage is recorded after the
   // answer). Executions are written in their own transaction right after the decisions taken

@@ -350,6 +350,23 @@ TEST_F(DecisionWriterTest, ExecutionsAloneAreWrittenWithoutWaitingForDecisions) 
   EXPECT_EQ(writer.counters().executions_written.load(), 2U);
 }
 
+TEST_F(DecisionWriterTest, PostedDecisionsAreWrittenInOrderWithoutAWaiter) {
+  DecisionWriter writer(store_, {});
+  writer.Post(MakeRecord(1));
+  writer.Post(MakeExecution("req-1", MakeRecord(1).decision_id));
+  writer.Post(MakeRecord(2));
+  writer.Stop();
+  writer.Post(MakeRecord(3));
+
+  EXPECT_EQ(store_.writes(),
+            (std::vector<std::string>{"decision " + MakeRecord(1).decision_id,
+                                      "decision " + MakeRecord(2).decision_id,
+                                      "execution req-1 of " + MakeRecord(1).decision_id}));
+  EXPECT_EQ(writer.counters().records_written.load(), 2U);
+  EXPECT_EQ(writer.counters().decisions_dropped.load(), 1U);
+  EXPECT_FALSE(store_.Contains(MakeRecord(3).decision_id));
+}
+
 TEST_F(DecisionWriterTest, FailedAndLateExecutionsAreCounted) {
   DecisionWriter writer(store_, {});
   store_.FailWith(Fail(ErrorCode::kUnavailable, "disk gone"));

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "amaima/api/anthropic/anthropic_api.h"
 #include "amaima/api/v1/executed_json.h"
 #include "amaima/api/v1/query_request.h"
 #include "amaima/http/server/error_mapping.h"
@@ -173,6 +174,7 @@ net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
   exchange.started = started;
   exchange.route_request = std::move(query->route);
   exchange.route_request.execution_mode = config_.execution.mode;
+  exchange.await_decision_commit = execution_ == nullptr;
   Status decided = co_await pipeline_.Run(exchange);
   if (!decided) {
     co_return OpenAiErrorResponse(decided.error(), request.request_id);
@@ -256,6 +258,10 @@ net::awaitable<HttpResponse> OpenAiApi::Embeddings(HttpRequest& request) {
 }
 
 net::awaitable<HttpResponse> OpenAiApi::Models(HttpRequest& request) {
+  // Anthropic's SDKs list models at the same path, and say so with this header.
+  if (request.Header("anthropic-version").has_value()) {
+    co_return AnthropicModelsResponse(config_, clock_, request.request_id);
+  }
   json::array data;
   const std::int64_t created = UnixSeconds(clock_);
   json::object automatic;

@@ -195,6 +195,8 @@ boost::asio::awaitable<Result<V1Api::Decided>> V1Api::Decide(HttpRequest& reques
   exchange.route_request = std::move(parsed->route);
   exchange.route_request.execution_mode = info_.execution_mode;
   exchange.route_request.simulate_only = simulate_only;
+  // Executing: the decision is written alongside the upstream call, not before it.
+  exchange.await_decision_commit = simulate_only || execution_.handler == nullptr;
   Status status = co_await pipeline_.Run(exchange);
   if (!status) {
     co_return status.error();

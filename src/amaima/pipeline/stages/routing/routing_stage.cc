@@ -13,6 +13,11 @@ boost::asio::awaitable<Result<Verdict>> RoutingStage::OnRequest(Exchange& exchan
     co_return decision.error();
   }
   exchange.decision = std::move(*decision);
+  if (!exchange.await_decision_commit) {
+    exchange.recorded_decision =
+        recorder_.RecordInBackground(*exchange.decision, exchange.route_request.query);
+    co_return Verdict::kContinue;
+  }
   Result<std::string> recorded =
       co_await recorder_.Record(*exchange.decision, exchange.route_request.query);
   if (!recorded) {

@@ -21,7 +21,15 @@ class FakeRecorder final : public DecisionRecorder {
     co_return "recorded:" + decision.decision_id;
   }
 
+  std::string RecordInBackground(const routing::Decision& decision,
+                                 std::string_view query_text) override {
+    queued_ids.push_back(decision.decision_id);
+    last_query = std::string(query_text);
+    return "queued:" + decision.decision_id;
+  }
+
   std::vector<std::string> recorded_ids;
+  std::vector<std::string> queued_ids;
   std::string last_query;
   bool fail{false};
 };
@@ -62,6 +70,21 @@ TEST_F(RoutingStageTest, DecidesAndRecordsBeforeContinuing) {
   EXPECT_EQ(recorder_.recorded_ids, std::vector<std::string>{exchange.decision->decision_id});
   EXPECT_EQ(recorder_.last_query, "What is the boiling point of water?");
   EXPECT_EQ(exchange.recorded_decision, "recorded:" + exchange.decision->decision_id);
+}
+
+TEST_F(RoutingStageTest, ExecutingSurfacesQueueTheDecisionWithoutWaiting) {
+  recorder_.fail = true;  // Record() would fail: it must not be called.
+  RoutingStage stage(*router_, recorder_);
+  Exchange exchange;
+  exchange.route_request.query = "hello";
+  exchange.await_decision_commit = false;
+
+  const Result<Verdict> verdict = testing::RunToCompletion(stage.OnRequest(exchange));
+
+  ASSERT_TRUE(verdict);
+  EXPECT_TRUE(recorder_.recorded_ids.empty());
+  EXPECT_EQ(recorder_.queued_ids, std::vector<std::string>{exchange.decision->decision_id});
+  EXPECT_EQ(exchange.recorded_decision, "queued:" + exchange.decision->decision_id);
 }
 
 TEST_F(RoutingStageTest, RecorderFailureFailsTheRequest) {
