@@ -92,7 +92,7 @@ struct ProviderConfig {
   std::chrono::milliseconds connect_timeout{10000};  // Connect + TLS handshake.
   std::chrono::milliseconds read_timeout{60000};     // Longest silence while reading.
   std::chrono::milliseconds total_timeout{300000};   // One attempt, start to last byte.
-  int max_idle_connections{16};                      // Keep-alive connections kept idle.
+  int max_idle_connections{64};                      // Keep-alive connections kept idle.
   bool verify_tls{true};
   std::string ca_file{};  // PEM bundle to trust instead of the system's; empty = system.
   // Attempts per model (1 = no retry) on 429, 5xx, resets and timeouts, before the

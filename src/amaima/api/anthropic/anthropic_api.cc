@@ -1,9 +1,7 @@
 #include "amaima/api/anthropic/anthropic_api.h"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +9,7 @@
 
 #include "amaima/api/anthropic/messages_request.h"
 #include "amaima/api/anthropic/messages_wire.h"
+#include "amaima/api/v1/executed_json.h"
 #include "amaima/http/server/error_mapping.h"
 
 namespace amaima::api {
@@ -38,16 +37,6 @@ Error ExecutionDisabled(const std::string& decision_id) {
               "execution is disabled (execution_mode: decision-only); decision " + decision_id
                   + " was recorded but not executed")
       .With("decision_id", decision_id);
-}
-
-// Milliseconds of `total` not spent waiting on the provider, with three decimals.
-std::string OverheadMs(std::chrono::steady_clock::duration total,
-                       std::chrono::steady_clock::duration upstream) {
-  const auto overhead = std::max(total - upstream, std::chrono::steady_clock::duration::zero());
-  const double ms = std::chrono::duration<double, std::milli>(overhead).count();
-  std::array<char, 32> text{};
-  const int n = std::snprintf(text.data(), text.size(), "%.3f", ms);
-  return {text.data(), static_cast<std::size_t>(std::max(n, 0))};
 }
 
 // An executed stream as Anthropic's server-sent events: message_start and a ping as soon
