@@ -11,6 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
@@ -379,6 +383,9 @@ TEST_F(ExecutionIntegrationTest, ExecuteRefusesAnotherQueryAMissingQueryAndAnExe
   const std::string id(json::parse(simulated.body).at("decision_id").as_string());
   const ClientResponse queried = client_->Post("/v1/query", R"({"query": "ran at once"})");
   ASSERT_EQ(queried.status, 200) << queried.body;
+  // An executed query's decision is written alongside its execution (ADR 0006).
+  ASSERT_EQ(GetWhenWritten("/v1/decisions/" + queried.headers.at("x-amaima-decision-id")).status,
+            200);
 
   const ClientResponse other = client_->Post(
       "/v1/execute", R"({"decision_id": ")" + id + R"(", "query": "something else"})");
@@ -443,6 +450,37 @@ TEST_F(ExecutionIntegrationTest, MetricsCountDecisionsTokensCostAndCircuitStates
     out << text;
   }
   EXPECT_EQ(std::system(("promtool check metrics < " + path + " >/dev/null 2>&1").c_str()), 0);
+}
+
+TEST_F(ExecutionIntegrationTest, AClientThatLeavesCancelsItsNonStreamedUpstreamCall) {
+  FakeRule hang;
+  hang.hang = true;  // The upstream never answers; it waits until its client goes away.
+  fake_->AddRule(hang);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::address_v4::loopback(), server_->port()});
+  const std::string body =
+      R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})";
+  const std::string request =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: amaima\r\n"
+      "Content-Type: application/json\r\nContent-Length: "
+      + std::to_string(body.size()) + "\r\n\r\n" + body;
+  boost::asio::write(socket, boost::asio::buffer(request));
+  ASSERT_TRUE(fake_->WaitFor([](const FakeProviderCounters& c) { return c.requests >= 1; }));
+
+  socket.close();
+
+  EXPECT_TRUE(
+      fake_->WaitFor([](const FakeProviderCounters& c) { return c.client_disconnects >= 1; }));
+  const ClientResponse listed = client_->Get("/v1/decisions?limit=1");
+  ASSERT_EQ(listed.status, 200);
+  const json::array decisions = json::parse(listed.body).at("data").as_array();
+  ASSERT_EQ(decisions.size(), 1U);
+  const json::array executions =
+      ExecutionsOf(std::string(decisions[0].at("decision_id").as_string()));
+  ASSERT_EQ(executions.size(), 1U);
+  EXPECT_EQ(executions[0].at("status"), "cancelled");
+  EXPECT_EQ(fake_->requests().size(), 1U);  // cancelled, not retried
 }
 
 TEST(DecisionOnlyChatTest, ChatCompletionsRecordTheDecisionAndAnswer503) {

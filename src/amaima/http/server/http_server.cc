@@ -425,7 +425,21 @@ class HttpServer::Impl {
     HttpRequest request = ToHttpRequest(std::move(message), std::move(request_id), remote);
     ++stats_.requests;
 
-    HttpResponse response = co_await Dispatch(request);
+    HttpResponse response;
+    if (upgrade.has_value()) {
+      response = co_await Dispatch(request);
+    } else {
+      // A client that leaves while its request runs (a long upstream call) cancels the
+      // handler, and with it the handler's upstream work; bytes it pipelines meanwhile stay
+      // in `buffer` for the next request.
+      using namespace net::experimental::
+          awaitable_operators;  // NOLINT(google-build-using-namespace)
+      auto raced = co_await (Dispatch(request) || WatchClient(stream, buffer));
+      if (raced.index() == 1) {
+        co_return false;
+      }
+      response = std::move(std::get<0>(raced));
+    }
     if (response.websocket) {
       co_await ServeWebSocket(stream, request, response, upgrade, id, started);
       co_return false;  // An upgraded connection is never reused for HTTP.
