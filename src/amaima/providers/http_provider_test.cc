@@ -289,6 +289,10 @@ TEST_P(HttpProviderTest, EmbedsTextsWhereTheWireFormatCan) {
                                         : "/api/embed";
   ASSERT_EQ(fake_->requests().size(), 1U);
   EXPECT_EQ(fake_->requests().at(0).path, expected_path);
+  // The status is recorded just after the last byte is written, which the client may see
+  // first.
+  ASSERT_TRUE(fake_->WaitFor(
+      [](const amaima::testing::FakeProviderCounters& c) { return c.completed >= 1; }));
   EXPECT_EQ(fake_->requests().at(0).status, 200);
   if (GetParam() != "gemini") {
     // Gemini reports no token counts for embeddings.

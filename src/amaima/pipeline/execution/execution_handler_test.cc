@@ -10,6 +10,12 @@
 #include "amaima/routing/features.h"
 #include "test/support/fake_provider/fake_provider.h"
 
+// GCC 12 at -O2 reports a false -Wmaybe-uninitialized on copying a FakeRule whose
+// std::optional<std::string> members were assigned (gcc PR tree-optimization/105562).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace amaima::pipeline {
 namespace {
 
@@ -148,7 +154,7 @@ TEST_F(ExecutionHandlerTest, CompletionRecordsReportedUsageAndItsCost) {
   FakeRule rule;
   rule.prompt_tokens = 1000;
   rule.completion_tokens = 500;
-  fake_->AddRule(rule);
+  fake_->AddRule(std::move(rule));
 
   auto done = Run(handler_->Complete(exchange_, Hello(), kSurfaceChatCompletions));
 
@@ -182,7 +188,7 @@ TEST_F(ExecutionHandlerTest, MissingUsageIsEstimatedFlaggedAndPriced) {
   rule.raw_body =
       R"({"id":"x","object":"chat.completion","created":1,"model":"up-a","choices":[{"index":0,)"
       R"("message":{"role":"assistant","content":"Paris is the capital"},"finish_reason":"stop"}]})";
-  fake_->AddRule(rule);
+  fake_->AddRule(std::move(rule));
 
   auto done = Run(handler_->Complete(exchange_, Hello(), kSurfaceQuery));
 
@@ -202,7 +208,7 @@ TEST_F(ExecutionHandlerTest, MissingUsageIsEstimatedFlaggedAndPriced) {
 TEST_F(ExecutionHandlerTest, FailureIsRecordedWithItsReasonAndNamesTheDecision) {
   FakeRule rule;
   rule.status = 500;
-  fake_->AddRule(rule);
+  fake_->AddRule(std::move(rule));
 
   auto done = Run(handler_->Complete(exchange_, Hello(), kSurfaceChatCompletions));
 
@@ -223,7 +229,7 @@ TEST_F(ExecutionHandlerTest, FallbackModelIsRecordedAndPricedAsServed) {
   FakeRule rule;
   rule.model = "up-a";
   rule.status = 429;
-  fake_->AddRule(rule);
+  fake_->AddRule(std::move(rule));
 
   auto done = Run(handler_->Complete(exchange_, Hello(), kSurfaceChatCompletions));
 
@@ -243,7 +249,7 @@ TEST_F(ExecutionHandlerTest, StreamRecordsOnceAtTheEndWithTheUpstreamUsage) {
   rule.text = "one two three";
   rule.prompt_tokens = 7;
   rule.completion_tokens = 3;
-  fake_->AddRule(rule);
+  fake_->AddRule(std::move(rule));
 
   const auto [text, usage] = Run(StreamAndDrain());
 
@@ -273,7 +279,7 @@ TEST_F(ExecutionHandlerTest, StreamWithoutUsageEndsWithAnEstimatedUsageChunk) {
       "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"up-a\","
       "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
       "data: [DONE]\n\n";
-  fake_->AddRule(rule);
+  fake_->AddRule(std::move(rule));
 
   const auto [text, usage] = Run(StreamAndDrain());
 
@@ -292,7 +298,7 @@ TEST_F(ExecutionHandlerTest, DroppedStreamIsRecordedAsCancelled) {
   FakeRule rule;
   rule.text = "a b c d e f";
   rule.hang_after_chunks = 2;
-  fake_->AddRule(rule);
+  fake_->AddRule(std::move(rule));
 
   EXPECT_TRUE(Run(OpenReadOneAndDrop()));
 
@@ -307,7 +313,7 @@ TEST_F(ExecutionHandlerTest, MidStreamErrorIsRecordedAsError) {
   FakeRule rule;
   rule.text = "a b c d e f";
   rule.reset_after_chunks = 2;
-  fake_->AddRule(rule);
+  fake_->AddRule(std::move(rule));
 
   const auto [text, usage] = Run(StreamAndDrain());
 
