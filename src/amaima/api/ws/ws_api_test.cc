@@ -34,6 +34,8 @@ namespace json = boost::json;
 using MessageChannel = net::experimental::channel<void(boost::system::error_code, std::string)>;
 
 constexpr auto kAsTuple = net::as_tuple(net::use_awaitable);
+// Named, not a braced temporary inside co_await (CONVENTIONS §2.5).
+const boost::system::error_code kNoError{};
 
 // The client's end of an in-memory WebSocket: the test pushes messages in and reads the
 // server's messages out. Close() by the server records the code and, like a real peer
@@ -74,7 +76,7 @@ class FakeConnection final : public http::WebSocketConnection {
     if (closing()) {
       co_return Fail(ErrorCode::kUnavailable, "WS_CLOSED", "closed");
     }
-    auto [ec] = co_await outbox_.async_send(std::error_code{}, std::move(message), kAsTuple);
+    auto [ec] = co_await outbox_.async_send(kNoError, std::move(message), kAsTuple);
     if (ec) {
       co_return Fail(ErrorCode::kUnavailable, "WS_CLOSED", "closed");
     }
@@ -212,12 +214,14 @@ class WsApiTest : public ::testing::Test {
   // the connection (PeerCloses) unless the server closes it.
   template <typename Script>
   void Run(Script script, std::string token = "") {
-    net::io_context io;
-    auto executor = io.get_executor();
+    // The connection's channel belongs to the io_context's services: it goes first.
+    connection_.reset();
+    io_ = std::make_unique<net::io_context>();
+    auto executor = io_->get_executor();
     connection_ = std::make_unique<FakeConnection>(executor);
     auto both = Both(std::move(token), script(*connection_));
-    auto done = net::co_spawn(io, std::move(both), net::use_future);
-    io.run();
+    auto done = net::co_spawn(*io_, std::move(both), net::use_future);
+    io_->run();
     done.get();
   }
 
@@ -233,6 +237,7 @@ class WsApiTest : public ::testing::Test {
   WsApiOptions options_{};
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<WsApi> api_;
+  std::unique_ptr<net::io_context> io_;  // Outlives connection_ (declared before it).
   std::unique_ptr<FakeConnection> connection_;
   std::vector<providers::ChatRequest> requests_;
   int streams_destroyed_{0};
