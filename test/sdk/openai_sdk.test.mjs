@@ -3,71 +3,27 @@
 //   AMAIMA_BINARY=... AMAIMA_FAKE_PROVIDER=... node --test test/sdk/openai_sdk.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
+import { startGateway } from './gateway.mjs';
 
-const amaimaBinary = process.env.AMAIMA_BINARY;
-const fakeBinary = process.env.AMAIMA_FAKE_PROVIDER;
-const work = mkdtempSync(join(tmpdir(), 'amaima-sdk-'));
-const children = [];
-let fakeUrl;
+let gateway;
 let client;
 
-async function startProcess(binary, args, env, readyFile) {
-  const child = spawn(binary, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  children.push(child);
-  for (let i = 0; i < 600; i++) {
-    if (existsSync(readyFile)) {
-      const port = readFileSync(readyFile, 'utf8').trim();
-      if (port) return Number(port);
-    }
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${binary} did not start: ${stderr}`);
+function script(rules) {
+  return gateway.script(rules);
 }
 
-async function script(rules) {
-  const response = await fetch(`${fakeUrl}/__fake/script`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(rules),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
-async function fakeRequests() {
-  return (await (await fetch(`${fakeUrl}/__fake/requests`)).json()).requests;
+function fakeRequests() {
+  return gateway.fakeRequests();
 }
 
 before(async () => {
-  assert.ok(amaimaBinary && fakeBinary, 'AMAIMA_BINARY and AMAIMA_FAKE_PROVIDER must be set');
-  const fakePort = await startProcess(fakeBinary, ['--ready-file', join(work, 'fake.port')], {},
-    join(work, 'fake.port'));
-  fakeUrl = `http://127.0.0.1:${fakePort}`;
-  const port = await startProcess(amaimaBinary,
-    ['serve', '--port', '0', '--data-dir', join(work, 'data'), '--ready-file', join(work, 'amaima.port')],
-    {
-      AMAIMA_EXECUTION_MODE: 'execution-enabled',
-      AMAIMA_PROVIDERS__OPENAI__BASE_URL: `${fakeUrl}/v1`,
-      AMAIMA_PROVIDERS__ANTHROPIC__BASE_URL: fakeUrl,
-      AMAIMA_PROVIDERS__GEMINI__BASE_URL: fakeUrl,
-      AMAIMA_PROVIDERS__OLLAMA__BASE_URL: fakeUrl,
-      AMAIMA_PROVIDERS__OPENAI__BACKOFF_BASE_MS: '1',
-      AMAIMA_OBSERVABILITY__LOG_LEVEL: 'warning',
-    },
-    join(work, 'amaima.port'));
-  client = new OpenAI({ apiKey: 'unused', baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
+  gateway = await startGateway('sdk');
+  client = new OpenAI({ apiKey: 'unused', baseURL: `http://127.0.0.1:${gateway.port}/v1`, maxRetries: 0 });
 });
 
 after(() => {
-  for (const child of children) child.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
+  gateway?.stop();
 });
 
 test('chat completion with model auto, and the decision headers', async () => {

@@ -11,6 +11,7 @@
 #include "amaima/api/anthropic/messages_wire.h"
 #include "amaima/api/v1/executed_json.h"
 #include "amaima/http/server/error_mapping.h"
+#include "amaima/providers/provider_errors.h"
 
 namespace amaima::api {
 namespace {
@@ -18,15 +19,6 @@ namespace {
 namespace net = boost::asio;
 using http::HttpRequest;
 using http::HttpResponse;
-
-std::string_view DetailOf(const Error& error, std::string_view key) {
-  for (const auto& [name, value] : error.details) {
-    if (name == key) {
-      return value;
-    }
-  }
-  return {};
-}
 
 Error ModelNotFound(const std::string& model) {
   return Fail(ErrorCode::kNotFound, "model_not_found", "model: " + model).With("field", "model");
@@ -88,7 +80,8 @@ HttpResponse AnthropicErrorResponse(const Error& error, std::string_view request
   response.headers.emplace_back("x-amaima-request-id", std::string(request_id));
   response.headers.emplace_back("request-id", std::string(request_id));
   response.headers.emplace_back("x-amaima-error-code", std::string(http::PublicCode(error)));
-  if (const std::string_view decision = DetailOf(error, "decision_id"); !decision.empty()) {
+  if (const std::string_view decision = providers::Detail(error, "decision_id");
+      !decision.empty()) {
     response.headers.emplace_back("x-amaima-decision-id", std::string(decision));
   }
   return response;

@@ -1,9 +1,7 @@
 #include "amaima/api/openai/openai_api.h"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <utility>
 
 #include <boost/json/serialize.hpp>
@@ -14,6 +12,7 @@
 #include "amaima/api/v1/query_request.h"
 #include "amaima/http/server/error_mapping.h"
 #include "amaima/providers/openai/openai_wire.h"
+#include "amaima/providers/provider_errors.h"
 
 namespace amaima::api {
 namespace {
@@ -22,15 +21,6 @@ namespace net = boost::asio;
 namespace json = boost::json;
 using http::HttpRequest;
 using http::HttpResponse;
-
-std::string_view DetailOf(const Error& error, std::string_view key) {
-  for (const auto& [name, value] : error.details) {
-    if (name == key) {
-      return value;
-    }
-  }
-  return {};
-}
 
 std::string_view ErrorType(int status) {
   switch (status) {
@@ -132,9 +122,10 @@ HttpResponse OpenAiErrorResponse(const Error& error, std::string_view request_id
   const std::string code =
       error.reason.empty() ? std::string(ErrorCodeName(error.code)) : error.reason;
   response.body = providers::openai::SerializeError(error.message, ErrorType(response.status),
-                                                    DetailOf(error, "field"), code);
+                                                    providers::Detail(error, "field"), code);
   response.headers.emplace_back("x-amaima-request-id", std::string(request_id));
-  if (const std::string_view decision = DetailOf(error, "decision_id"); !decision.empty()) {
+  if (const std::string_view decision = providers::Detail(error, "decision_id");
+      !decision.empty()) {
     response.headers.emplace_back("x-amaima-decision-id", std::string(decision));
   }
   return response;
