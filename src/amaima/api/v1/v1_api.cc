@@ -129,22 +129,25 @@ Result<RecordedRoute> ReadRecordedRoute(std::string_view body_json) {
   return out;
 }
 
-// The optional "stream" flag of a body already known to be a JSON object.
-bool StreamFlag(std::string_view body) {
-  boost::system::error_code ec;
-  const json::value parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) {
-    return false;
-  }
-  const json::value* stream = parsed.get_object().if_contains("stream");
-  return stream != nullptr && stream->is_bool() && stream->get_bool();
-}
+// What an execute body carries besides its decision id (one parse of a body that
+// ParseExecuteRequest accepted): the query again, and the optional "stream" flag.
+struct ExecuteBodyShape {
+  bool has_query_text{false};
+  bool stream{false};
+};
 
-bool HasQueryText(std::string_view body) {
+ExecuteBodyShape ReadExecuteBodyShape(std::string_view body) {
   boost::system::error_code ec;
   const json::value parsed = json::parse(body, ec);
-  return !ec && parsed.is_object()
-         && (parsed.get_object().contains("query") || parsed.get_object().contains("messages"));
+  ExecuteBodyShape shape;
+  if (ec || !parsed.is_object()) {
+    return shape;
+  }
+  const json::object& object = parsed.get_object();
+  shape.has_query_text = object.contains("query") || object.contains("messages");
+  const json::value* stream = object.if_contains("stream");
+  shape.stream = stream != nullptr && stream->is_bool() && stream->get_bool();
+  return shape;
 }
 
 }  // namespace
@@ -294,7 +297,8 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
   }
   // The query to execute, when the body carries it again (needed unless prompts are stored).
   std::optional<QueryRequest> given;
-  if (HasQueryText(request.body)) {
+  const ExecuteBodyShape shape = ReadExecuteBodyShape(request.body);
+  if (shape.has_query_text) {
     Result<QueryRequest> parsed = ParseQueryRequest(request.body);
     if (!parsed) {
       co_return http::ErrorResponse(parsed.error(), request.request_id);
@@ -375,9 +379,8 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
   exchange.decision->decision_id = decision_id;
   exchange.decision->route.model = recorded->model;
   exchange.decision->route.fallback_chain = recorded->fallback_chain;
-  HttpResponse response =
-      co_await Run(exchange, stored->body_json, std::move(*chat), StreamFlag(request.body),
-                   pipeline::kSurfaceExecute, request.request_id);
+  HttpResponse response = co_await Run(exchange, stored->body_json, std::move(*chat), shape.stream,
+                                       pipeline::kSurfaceExecute, request.request_id);
   co_return response;
 }
 
