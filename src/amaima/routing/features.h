@@ -48,7 +48,9 @@ enum class FeatureId : std::uint8_t {
 
 inline constexpr int kFeatureCount = static_cast<int>(FeatureId::kImperative) + 1;
 // Bumped whenever feature extraction changes meaning; stored in the weights file.
-inline constexpr std::uint32_t kFeatureSetVersion = 1;
+// 2: the analysis windows below (1 analysed 2048 bytes for everything) and new word and
+// character n-gram hashes (8-byte chunks instead of FNV-1a over each byte).
+inline constexpr std::uint32_t kFeatureSetVersion = 2;
 
 // Returns the stable snake_case name of `id` ("length_tokens"); at most 15 characters.
 std::string_view FeatureName(FeatureId id);
@@ -56,11 +58,20 @@ std::string_view FeatureName(FeatureId id);
 // Values of all named features, indexed by FeatureId; 0 means "did not fire".
 using FeatureValues = std::array<float, kFeatureCount>;
 
-// Bounds of the fixed-capacity buffers below: text past these limits still counts in the
-// length features but contributes no n-grams.
-inline constexpr std::size_t kMaxAnalyzedBytes = 2048;
-inline constexpr std::size_t kMaxWordGrams = 1024;
-inline constexpr std::size_t kMaxCharGrams = 2 * kMaxAnalyzedBytes;
+// How much of a query is analysed. The length features always use the whole text; the
+// other named features (keywords, symbols, line markers) use the first kMaxAnalyzedBytes;
+// word n-grams come from the tokens that start in the first kWordGramBytes, character
+// n-grams from the first kCharGramBytes. The windows bound the cost of the analysis and
+// the number of model inputs (and so of every linear model over them) on long prompts; on
+// the complexity dev set they cost no measurable accuracy (docs/performance.md).
+inline constexpr std::size_t kMaxAnalyzedBytes = 512;
+inline constexpr std::size_t kWordGramBytes = 512;
+inline constexpr std::size_t kCharGramBytes = 256;
+// Capacities of the n-gram buffers below: a unigram and a bigram per token, a 3- and a
+// 4-gram per character (grams past them are dropped; only a configuration asking for
+// more than two character n-gram lengths reaches the second).
+inline constexpr std::size_t kMaxWordGrams = 2 * kWordGramBytes;
+inline constexpr std::size_t kMaxCharGrams = 2 * kCharGramBytes;
 
 // How n-grams are formed. Stored in the weights file so that a model is always applied
 // with the configuration it was trained with.
@@ -80,7 +91,8 @@ struct QueryAnalysis {
   std::size_t char_gram_count{0};
 };
 
-// Fills `analysis` (overwriting it) for `text`. Deterministic and allocation-free.
+// Fills `analysis` (overwriting it) for `text`. Deterministic and allocation-free; one
+// pass over the first kMaxAnalyzedBytes plus a vectorised count over the whole text.
 void AnalyzeQuery(std::string_view text, const NgramConfig& config, QueryAnalysis& analysis);
 
 // Fills `values` with the named features of `text`. Allocation-free.

@@ -53,6 +53,7 @@ TEST(KeywordMatcherTest, AgreesWithNaiveSearchOnRandomTexts) {
   };
   for (int round = 0; round < 200; ++round) {
     std::vector<std::string> owned;
+    owned.reserve(12);
     for (int n = 0; n < 12; ++n) {
       owned.push_back(random_string(1, 5));
     }
@@ -62,6 +63,49 @@ TEST(KeywordMatcherTest, AgreesWithNaiveSearchOnRandomTexts) {
 
     EXPECT_EQ(AllMatches(matcher, text), NaiveMatches(needles, text)) << text;
   }
+}
+
+TEST(KeywordMatcherTest, ForEachMatchFindsEveryOccurrenceInLongTexts) {
+  // Long texts run several automata over different parts at once: matches across the
+  // seams between the parts must be found exactly once.
+  std::mt19937 rng(3);
+  const std::string alphabet = "abc d";
+  auto random_string = [&](std::size_t min, std::size_t max) {
+    std::string s(std::uniform_int_distribution<std::size_t>(min, max)(rng), ' ');
+    for (char& c : s) {
+      c = alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
+    }
+    return s;
+  };
+  for (int round = 0; round < 100; ++round) {
+    std::vector<std::string> owned;
+    owned.reserve(12);
+    for (int n = 0; n < 12; ++n) {
+      owned.push_back(random_string(1, round % 2 == 0 ? 5 : 30));
+    }
+    const std::vector<std::string_view> needles(owned.begin(), owned.end());
+    const KeywordMatcher matcher(needles);
+    const std::string text = random_string(0, 3000);
+    std::set<Match> found;
+    std::size_t calls = 0;
+    matcher.ForEachMatch(text, [&](std::uint32_t needle, std::size_t start) {
+      found.emplace(needle, start);
+      ++calls;
+    });
+
+    EXPECT_EQ(found, NaiveMatches(needles, text)) << text.size();
+    EXPECT_EQ(calls, found.size());
+  }
+}
+
+TEST(KeywordMatcherTest, FoldAsciiMatchesEitherCase) {
+  const KeywordMatcher folded({"select", "Api_Key", "\xc3\xa9"}, KeywordMatcher::Case::kFoldAscii);
+  const KeywordMatcher exact({"select"});
+
+  const std::set<Match> found = AllMatches(folded, "SELECT x; sElEcT API_KEY \xc3\xa9 \xc3\x89");
+
+  EXPECT_EQ(found, (std::set<Match>{{0, 0}, {0, 10}, {1, 17}, {2, 25}}));
+  EXPECT_FALSE(exact.ContainsAny("SELECT"));
 }
 
 TEST(KeywordMatcherTest, StopsAtTheFirstAcceptedMatch) {

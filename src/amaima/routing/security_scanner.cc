@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -10,6 +11,10 @@
 #include <vector>
 
 #include "amaima/routing/keyword_matcher.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace amaima::routing {
 namespace {
@@ -35,14 +40,8 @@ bool IsTokenChar(char c) {
   return IsAlnum(c) || c == '_' || c == '-';
 }
 
-std::string Lowered(std::string_view text) {
-  std::string lowered(text);
-  for (char& c : lowered) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c + ('a' - 'A'));
-    }
-  }
-  return lowered;
+char LowerAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
 }
 
 // Length of the run of token characters starting at `at`.
@@ -54,8 +53,9 @@ std::size_t TokenRun(std::string_view text, std::size_t at) {
   return end - at;
 }
 
-// What the one pass over the lower-cased text found: a bit per group, and where the
-// keys of secret assignments start.
+// The needles of the one pass over the text, case-insensitive; a bit per group records
+// what it found. kSqlKeyword and kTokenPrefix needles must also match case-sensitively,
+// which the pass checks on each match.
 enum Group : std::uint32_t {
   kCodeMarker,
   kCodeVerb,
@@ -68,22 +68,52 @@ enum Group : std::uint32_t {
   kPrivateKeyPhrase,
   kPiiPhrase,
   kSecretKey,
+  kSqlKeyword,   // upper-case SQL: "SELECT ", " FROM ", "UPDATE ", " SET "
+  kTokenPrefix,  // known API token prefixes (kTokenPrefixes)
 };
 
 struct Needle {
   std::string_view text{};
   Group group{kCodeMarker};
   bool word_start{false};  // Only counts when not preceded by a letter or digit.
+  std::uint32_t index{0};  // kSqlKeyword: bit in Findings::sql; kTokenPrefix: kTokenPrefixes
 };
+
+// Known token prefixes and how many token characters must follow.
+struct TokenPrefix {
+  std::string_view prefix{};
+  std::size_t min_rest{0};
+};
+
+// The last two are AWS access key ids: AKIA/ASIA + 16 upper-case letters or digits.
+constexpr std::array<TokenPrefix, 18> kTokenPrefixes = {{{"ghp_", 30},
+                                                         {"gho_", 30},
+                                                         {"ghs_", 30},
+                                                         {"ghu_", 30},
+                                                         {"github_pat_", 30},
+                                                         {"glpat-", 20},
+                                                         {"sk-", 20},
+                                                         {"sk_live_", 16},
+                                                         {"rk_live_", 16},
+                                                         {"xoxb-", 10},
+                                                         {"xoxp-", 10},
+                                                         {"xoxa-", 10},
+                                                         {"AIza", 30},
+                                                         {"npm_", 30},
+                                                         {"hf_", 30},
+                                                         {"SG.", 20},
+                                                         {"AKIA", 16},
+                                                         {"ASIA", 16}}};
+constexpr std::size_t kFirstAwsPrefix = 16;
 
 void AddNeedles(std::vector<Needle>& out, Group group, bool word_start,
                 std::initializer_list<std::string_view> texts) {
   for (const std::string_view text : texts) {
-    out.push_back({text, group, word_start});
+    out.push_back({text, group, word_start, 0});
   }
 }
 
-std::vector<Needle> LowerCaseNeedles() {
+std::vector<Needle> AllNeedles() {
   std::vector<Needle> n;
   AddNeedles(n, kCodeMarker, false,
              {"```", "#include", "def ", "console.log", "public static void", "function(", "=> {",
@@ -125,6 +155,14 @@ std::vector<Needle> LowerCaseNeedles() {
       n, kSecretKey, false,
       {"password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "access_key",
        "auth_token", "access_token", "client_secret", "private_key", "token", "credentials"});
+  // Upper-case SQL in the original text: "SELECT name FROM users", "UPDATE t SET".
+  std::uint32_t bit = 0;
+  for (const std::string_view keyword : {"SELECT ", " FROM ", "UPDATE ", " SET "}) {
+    n.push_back({keyword, kSqlKeyword, false, bit++});
+  }
+  for (std::uint32_t k = 0; k < kTokenPrefixes.size(); ++k) {
+    n.push_back({kTokenPrefixes[k].prefix, kTokenPrefix, false, k});
+  }
   return n;
 }
 
@@ -137,131 +175,52 @@ std::vector<std::string_view> Texts(const std::vector<Needle>& needles) {
   return texts;
 }
 
-struct LowerCaseScan {
-  std::uint32_t groups{0};
-  std::vector<std::size_t> secret_keys{};  // start and length, in pairs
-
-  bool Has(Group group) const { return (groups & (1U << group)) != 0; }
-};
-
-LowerCaseScan ScanLowerCase(std::string_view lower) {
-  static const std::vector<Needle> needles = LowerCaseNeedles();
-  static const KeywordMatcher matcher(Texts(needles));
-  LowerCaseScan scan;
-  matcher.FindIf(lower, [&](std::uint32_t index, std::size_t start) {
-    const Needle& needle = needles[index];
-    if (needle.word_start && start > 0 && IsAlnum(lower[start - 1])) {
-      return false;
-    }
-    scan.groups |= 1U << needle.group;
-    if (needle.group == kSecretKey) {
-      scan.secret_keys.push_back(start);
-      scan.secret_keys.push_back(needle.text.size());
-    }
-    return false;
-  });
-  return scan;
-}
-
-bool IsCodeGeneration(const LowerCaseScan& scan) {
-  return scan.Has(kCodeMarker) || (scan.Has(kCodeVerb) && scan.Has(kCodeObject));
-}
-
-bool IsSystemCommand(const LowerCaseScan& scan) {
-  return scan.Has(kCommand) || scan.Has(kCommandWord);
-}
-
-bool IsDatabaseOperation(std::string_view text, const LowerCaseScan& scan) {
-  if (scan.Has(kDatabaseStatement) || scan.Has(kDatabaseWord)) {
-    return true;
-  }
-  // Upper-case SQL in the original text: "SELECT name FROM users", "UPDATE t SET".
-  static const KeywordMatcher sql({"SELECT ", " FROM ", "UPDATE ", " SET "});
-  std::uint32_t seen = 0;
-  return sql.FindIf(text, [&seen](std::uint32_t index, std::size_t) {
-    seen |= 1U << index;
-    return (seen & 0b0011U) == 0b0011U || (seen & 0b1100U) == 0b1100U;
-  });
-}
-
 // Placeholders that documentation uses instead of a real value.
 bool IsPlaceholder(std::string_view value) {
   static const KeywordMatcher placeholders({"xxx", "***", "your", "example", "changeme", "<", "${",
-                                            "{{", "placeholder", "dummy", "redacted", "password"});
-  return placeholders.ContainsAny(Lowered(value));
+                                            "{{", "placeholder", "dummy", "redacted", "password"},
+                                           KeywordMatcher::Case::kFoldAscii);
+  return placeholders.ContainsAny(value);
 }
 
-// Known token prefixes followed by enough token characters.
-bool HasPrefixedToken(std::string_view text) {
-  struct Prefix {
-    std::string_view prefix{};
-    std::size_t min_rest{0};
-  };
-
-  // The last two are AWS access key ids: AKIA/ASIA + 16 upper-case letters or digits.
-  constexpr std::array<Prefix, 18> kPrefixes = {{{"ghp_", 30},
-                                                 {"gho_", 30},
-                                                 {"ghs_", 30},
-                                                 {"ghu_", 30},
-                                                 {"github_pat_", 30},
-                                                 {"glpat-", 20},
-                                                 {"sk-", 20},
-                                                 {"sk_live_", 16},
-                                                 {"rk_live_", 16},
-                                                 {"xoxb-", 10},
-                                                 {"xoxp-", 10},
-                                                 {"xoxa-", 10},
-                                                 {"AIza", 30},
-                                                 {"npm_", 30},
-                                                 {"hf_", 30},
-                                                 {"SG.", 20},
-                                                 {"AKIA", 16},
-                                                 {"ASIA", 16}}};
-  constexpr std::size_t kFirstAws = 16;
-  static const KeywordMatcher matcher = [&kPrefixes] {
-    std::vector<std::string_view> texts;
-    for (const Prefix& p : kPrefixes) {
-      texts.push_back(p.prefix);
+// Whether the known token prefix kTokenPrefixes[index], found at `at`, is followed by
+// enough token characters.
+bool IsPrefixedToken(std::string_view text, std::size_t index, std::size_t at) {
+  const TokenPrefix& p = kTokenPrefixes[index];
+  const std::size_t rest = at + p.prefix.size();
+  if (index >= kFirstAwsPrefix) {
+    std::size_t n = 0;
+    while (rest + n < text.size() && IsUpperOrDigit(text[rest + n])) {
+      ++n;
     }
-    return KeywordMatcher(texts);
-  }();
-  return matcher.FindIf(text, [text, &kPrefixes](std::uint32_t index, std::size_t at) {
-    const Prefix& p = kPrefixes[index];
-    const std::size_t rest = at + p.prefix.size();
-    if (index >= kFirstAws) {
-      std::size_t n = 0;
-      while (rest + n < text.size() && IsUpperOrDigit(text[rest + n])) {
-        ++n;
-      }
-      return n == p.min_rest;
-    }
-    const bool boundary = at == 0 || !IsAlnum(text[at - 1]);
-    return boundary && TokenRun(text, rest) >= p.min_rest;
-  });
+    return n == p.min_rest;
+  }
+  const bool boundary = at == 0 || !IsAlnum(text[at - 1]);
+  return boundary && TokenRun(text, rest) >= p.min_rest;
 }
 
 // A secret key word at `at` (length `length`) assigned a value that looks real.
-bool IsSecretAssignment(std::string_view text, std::string_view lower, std::size_t at,
-                        std::size_t length) {
+bool IsSecretAssignment(std::string_view text, std::size_t at, std::size_t length) {
   std::size_t i = at + length;
-  while (i < lower.size() && (IsAlnum(lower[i]) || lower[i] == '_')) {
+  while (i < text.size() && (IsAlnum(text[i]) || text[i] == '_')) {
     ++i;  // password_hash, secretKey, ...
   }
-  while (i < lower.size() && (lower[i] == ' ' || lower[i] == '"' || lower[i] == '\'')) {
+  while (i < text.size() && (text[i] == ' ' || text[i] == '"' || text[i] == '\'')) {
     ++i;
   }
   std::size_t value_start = std::string_view::npos;
-  if (i < lower.size() && (lower[i] == '=' || lower[i] == ':')) {
+  if (i < text.size() && (text[i] == '=' || text[i] == ':')) {
     value_start = i + 1;
-  } else if (lower.substr(i, 3) == "is ") {
+  } else if (i + 3 <= text.size() && LowerAscii(text[i]) == 'i' && LowerAscii(text[i + 1]) == 's'
+             && text[i + 2] == ' ') {
     value_start = i + 3;
   }
   if (value_start == std::string_view::npos) {
     return false;
   }
-  while (value_start < lower.size()
-         && (lower[value_start] == ' ' || lower[value_start] == '"' || lower[value_start] == '\''
-             || lower[value_start] == '=')) {
+  while (value_start < text.size()
+         && (text[value_start] == ' ' || text[value_start] == '"' || text[value_start] == '\''
+             || text[value_start] == '=')) {
     ++value_start;
   }
   std::size_t end = value_start;
@@ -277,16 +236,64 @@ bool IsSecretAssignment(std::string_view text, std::string_view lower, std::size
   return value.size() >= 8 && has_digit && !IsPlaceholder(value);
 }
 
-bool HasSecrets(std::string_view text, std::string_view lower, const LowerCaseScan& scan) {
-  if (scan.Has(kPemBegin) && scan.Has(kPrivateKeyPhrase)) {
-    return true;
-  }
-  for (std::size_t k = 0; k + 1 < scan.secret_keys.size(); k += 2) {
-    if (IsSecretAssignment(text, lower, scan.secret_keys[k], scan.secret_keys[k + 1])) {
-      return true;
+// What the one pass over the text found.
+struct Findings {
+  std::uint32_t groups{0};
+  std::uint32_t sql{0};  // kSqlKeyword bits: SELECT, FROM, UPDATE, SET
+  bool secret_assignment{false};
+  bool prefixed_token{false};
+
+  bool Has(Group group) const { return (groups & (1U << group)) != 0; }
+};
+
+Findings ScanNeedles(std::string_view text) {
+  static const std::vector<Needle> needles = AllNeedles();
+  static const KeywordMatcher matcher(Texts(needles), KeywordMatcher::Case::kFoldAscii);
+  Findings found;
+  matcher.ForEachMatch(text, [&](std::uint32_t index, std::size_t start) {
+    const Needle& needle = needles[index];
+    switch (needle.group) {
+      case kSqlKeyword:
+        if (text.substr(start, needle.text.size()) == needle.text) {
+          found.sql |= 1U << needle.index;
+        }
+        return;
+      case kTokenPrefix:
+        found.prefixed_token = found.prefixed_token
+                               || (text.substr(start, needle.text.size()) == needle.text
+                                   && IsPrefixedToken(text, needle.index, start));
+        return;
+      case kSecretKey:
+        found.secret_assignment =
+            found.secret_assignment || IsSecretAssignment(text, start, needle.text.size());
+        break;
+      default:
+        if (needle.word_start && start > 0 && IsAlnum(text[start - 1])) {
+          return;
+        }
+        break;
     }
-  }
-  return HasPrefixedToken(text);
+    found.groups |= 1U << needle.group;
+  });
+  return found;
+}
+
+bool IsCodeGeneration(const Findings& found) {
+  return found.Has(kCodeMarker) || (found.Has(kCodeVerb) && found.Has(kCodeObject));
+}
+
+bool IsSystemCommand(const Findings& found) {
+  return found.Has(kCommand) || found.Has(kCommandWord);
+}
+
+bool IsDatabaseOperation(const Findings& found) {
+  return found.Has(kDatabaseStatement) || found.Has(kDatabaseWord)
+         || (found.sql & 0b0011U) == 0b0011U || (found.sql & 0b1100U) == 0b1100U;
+}
+
+bool HasSecrets(const Findings& found) {
+  return (found.Has(kPemBegin) && found.Has(kPrivateKeyPhrase)) || found.secret_assignment
+         || found.prefixed_token;
 }
 
 // A run of digits joined by single separators ("+1 (555) 123-4567", "4111 1111 1111 1111").
@@ -412,77 +419,140 @@ bool HasEmail(std::string_view text) {
   return false;
 }
 
-// IBAN: two letters, two check digits, 11-30 letters or digits (spaces allowed), mod 97 = 1.
-bool HasIban(std::string_view text) {
-  for (std::size_t i = 0; i + 15 <= text.size(); ++i) {
-    const bool start = (i == 0 || !IsAlnum(text[i - 1])) && text[i] >= 'A' && text[i] <= 'Z'
-                       && text[i + 1] >= 'A' && text[i + 1] <= 'Z' && IsDigit(text[i + 2])
-                       && IsDigit(text[i + 3]);
-    if (!start) {
-      continue;
+// IBAN at `i` (an upper-case letter after a non-alphanumeric byte): two letters, two check
+// digits, 11-30 letters or digits (spaces allowed), mod 97 = 1.
+bool IsIbanAt(std::string_view text, std::size_t i) {
+  if (i + 15 > text.size() || text[i + 1] < 'A' || text[i + 1] > 'Z' || !IsDigit(text[i + 2])
+      || !IsDigit(text[i + 3])) {
+    return false;
+  }
+  std::array<char, 34> chars{};
+  std::size_t n = 0;
+  std::size_t j = i;
+  while (j < text.size() && n < chars.size()) {
+    if (IsUpperOrDigit(text[j])) {
+      chars[n++] = text[j];
+    } else if (text[j] != ' ' || j + 1 >= text.size() || !IsUpperOrDigit(text[j + 1])) {
+      break;
     }
-    std::array<char, 34> chars{};
-    std::size_t n = 0;
-    std::size_t j = i;
-    while (j < text.size() && n < chars.size()) {
-      if (IsUpperOrDigit(text[j])) {
-        chars[n++] = text[j];
-      } else if (text[j] != ' ' || j + 1 >= text.size() || !IsUpperOrDigit(text[j + 1])) {
-        break;
+    ++j;
+  }
+  if (n < 15) {
+    return false;
+  }
+  int remainder = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const char c = chars[(k + 4) % n];
+    const int value = IsDigit(c) ? c - '0' : c - 'A' + 10;
+    remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
+  }
+  return remainder == 1;
+}
+
+// Per byte: what it can start, an IBAN (upper-case letter) or a PII number (digit, '+',
+// '('), and whether it is an ASCII letter or digit (then nothing starts right after it).
+constexpr std::uint8_t kStartsIban = 1;
+constexpr std::uint8_t kStartsNumber = 2;
+constexpr std::uint8_t kAlnumByte = 4;
+
+constexpr std::array<std::uint8_t, 256> kByteFlags = [] {
+  std::array<std::uint8_t, 256> flags{};
+  for (int c = 'A'; c <= 'Z'; ++c) {
+    flags[c] = kStartsIban | kAlnumByte;
+    flags[c + ('a' - 'A')] = kAlnumByte;
+  }
+  for (int c = '0'; c <= '9'; ++c) {
+    flags[c] = kStartsNumber | kAlnumByte;
+  }
+  flags['+'] = kStartsNumber;
+  flags['('] = kStartsNumber;
+  return flags;
+}();
+
+// Whether an IBAN or a PII number starts at `i` (kByteFlags says what may start there, and
+// nothing does after a letter or digit). `next_span`: digit spans do not start inside the
+// previous one.
+bool PiiStartsAt(std::string_view text, std::size_t i, std::size_t& next_span) {
+  if ((kByteFlags[static_cast<unsigned char>(text[i])] & kStartsIban) != 0) {
+    return IsIbanAt(text, i);
+  }
+  const bool begins =
+      IsDigit(text[i]) || (i + 1 < text.size() && IsDigit(text[i + 1]));  // "+1", "(2"
+  if (!begins || i < next_span || (i > 0 && text[i - 1] == '.')) {
+    return false;
+  }
+  const DigitSpan span = ReadDigitSpan(text, i);
+  if (IsPiiNumber(span)) {
+    return true;
+  }
+  next_span = span.end + 1;
+  return false;
+}
+
+bool MayStartPii(std::string_view text, std::size_t i) {
+  return (kByteFlags[static_cast<unsigned char>(text[i])] & (kStartsIban | kStartsNumber)) != 0
+         && (i == 0 || (kByteFlags[static_cast<unsigned char>(text[i - 1])] & kAlnumByte) == 0);
+}
+
+// An IBAN, or a run of digits (DigitSpan) that is a card, phone, SSN or IPv4 number, each
+// starting after a non-alphanumeric byte. Most bytes start neither: 16 at a time, only the
+// candidates are looked at.
+bool HasPiiNumberOrIban(std::string_view text) {
+  std::size_t next_span = 0;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // x - lo < width (unsigned)  <=>  (x - lo) ^ 0x80 < width - 128 (signed).
+  const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
+  const auto in_range = [&bias](__m128i x, int lo, int width) {
+    const __m128i shifted =
+        _mm_xor_si128(_mm_sub_epi8(x, _mm_set1_epi8(static_cast<char>(lo))), bias);
+    return _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(width - 128)));
+  };
+  if (!text.empty() && MayStartPii(text, 0) && PiiStartsAt(text, 0, next_span)) {
+    return true;
+  }
+  // Chunks [i, i + 16) with i >= 1, so that the byte before each is readable.
+  for (i = 1; i + 16 <= text.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i - 1));
+    const __m128i starts = _mm_or_si128(
+        _mm_or_si128(in_range(v, '0', 10), in_range(v, 'A', 26)),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), _mm_cmpeq_epi8(v, _mm_set1_epi8('('))));
+    const __m128i after_alnum = _mm_or_si128(
+        in_range(before, '0', 10), in_range(_mm_or_si128(before, _mm_set1_epi8(0x20)), 'a', 26));
+    auto candidates =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(after_alnum, starts)));
+    for (; candidates != 0; candidates &= candidates - 1) {
+      if (PiiStartsAt(text, i + static_cast<std::size_t>(std::countr_zero(candidates)),
+                      next_span)) {
+        return true;
       }
-      ++j;
     }
-    if (n < 15) {
-      continue;
-    }
-    int remainder = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      const char c = chars[(k + 4) % n];
-      const int value = IsDigit(c) ? c - '0' : c - 'A' + 10;
-      remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
-    }
-    if (remainder == 1) {
+  }
+#endif
+  for (; i < text.size(); ++i) {
+    if (MayStartPii(text, i) && PiiStartsAt(text, i, next_span)) {
       return true;
     }
   }
   return false;
 }
 
-bool HasPii(std::string_view text, const LowerCaseScan& scan) {
-  if (scan.Has(kPiiPhrase)) {
-    return true;
-  }
-  if (HasEmail(text) || HasIban(text)) {
-    return true;
-  }
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool begins =
-        IsDigit(text[i])
-        || ((text[i] == '+' || text[i] == '(') && i + 1 < text.size() && IsDigit(text[i + 1]));
-    if (!begins || (i > 0 && (IsAlnum(text[i - 1]) || text[i - 1] == '.'))) {
-      continue;
-    }
-    const DigitSpan span = ReadDigitSpan(text, i);
-    if (IsPiiNumber(span)) {
-      return true;
-    }
-    i = span.end;
-  }
-  return false;
+bool HasPii(std::string_view text, const Findings& found) {
+  return found.Has(kPiiPhrase) || HasEmail(text) || HasPiiNumberOrIban(text);
 }
 
 }  // namespace
 
 SecurityAssessment ScanSecurity(std::string_view text) {
-  const std::string lower = Lowered(text);
-  const LowerCaseScan scan = ScanLowerCase(lower);
+  const Findings found = ScanNeedles(text);
   SecurityAssessment assessment;
   const std::array<std::pair<std::string_view, bool>, 5> checks = {{
-      {"code_generation", IsCodeGeneration(scan)},
-      {"system_command", IsSystemCommand(scan)},
-      {"database_operation", IsDatabaseOperation(text, scan)},
-      {"secrets", HasSecrets(text, lower, scan)},
-      {"pii", HasPii(text, scan)},
+      {"code_generation", IsCodeGeneration(found)},
+      {"system_command", IsSystemCommand(found)},
+      {"database_operation", IsDatabaseOperation(found)},
+      {"secrets", HasSecrets(found)},
+      {"pii", HasPii(text, found)},
   }};
   for (const auto& [category, matched] : checks) {
     if (matched) {

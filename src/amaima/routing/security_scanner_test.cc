@@ -55,6 +55,37 @@ INSTANTIATE_TEST_SUITE_P(
             "Write a bash script that backs up the MySQL database with my password=S3cretPass99",
             {"code_generation", "system_command", "database_operation", "secrets"}}));
 
+TEST(SecurityScannerTest, CaseSensitivePatternsStayCaseSensitive) {
+  EXPECT_FALSE(ScanSecurity("my key is akiaiosfodnn7example").sensitive);
+  EXPECT_FALSE(ScanSecurity("select name from customers where id = 3").sensitive);
+  EXPECT_FALSE(ScanSecurity("GHP_wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx").sensitive);
+  EXPECT_EQ(ScanSecurity("MY PASSWORD IS hunter22x9").categories,
+            std::vector<std::string>{"secrets"});
+}
+
+// Long texts are scanned in parts at once (and 16 bytes at a time for numbers): what sits
+// anywhere, across the seams included, is found.
+TEST(SecurityScannerTest, FindsPatternsAnywhereInLongTexts) {
+  std::string filler;
+  while (filler.size() < 3000) {
+    filler += "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod. ";
+  }
+  const std::vector<ScanCase> needles = {
+      {"AKIAIOSFODNN7EXAMPLE", {"secrets"}},         {"call +1 (212) 555-0199", {"pii"}},
+      {"IBAN GB82 WEST 1234 5698 7654 32", {"pii"}}, {"DROP TABLE users", {"database_operation"}},
+      {"sudo rm -rf /", {"system_command"}},         {"social security number", {"pii"}},
+  };
+  for (const ScanCase& needle : needles) {
+    for (std::size_t at = 0; at <= filler.size(); at += 37) {
+      std::string text = filler;
+      text.insert(at, " " + needle.text + " ");
+
+      EXPECT_EQ(ScanSecurity(text).categories, needle.categories) << needle.text << " at " << at;
+    }
+  }
+  EXPECT_FALSE(ScanSecurity(filler).sensitive);
+}
+
 TEST(SecurityScannerTest, HandlesEmptyAndBinaryInput) {
   const std::string binary("\0\xff\xfe@\x01", 5);
 
