@@ -238,6 +238,17 @@ TEST(ConfigLoaderTest, EnvironmentOverridesKeys) {
   EXPECT_EQ(config->observability.log_level, LogLevel::kDebug);
 }
 
+TEST(ConfigLoaderTest, ModelsDirComesFromYamlOrEnvironmentAndDefaultsToUnused) {
+  Result<Config> unset = LoadConfigFromString(kMinimal, {});
+  Result<Config> from_env =
+      LoadConfigFromString(kMinimal, {{"AMAIMA_ROUTER__MODELS_DIR", "/var/lib/amaima/models"}});
+
+  ASSERT_TRUE(unset.has_value()) << unset.error().message;
+  ASSERT_TRUE(from_env.has_value()) << from_env.error().message;
+  EXPECT_EQ(unset->router.models_dir, "");
+  EXPECT_EQ(from_env->router.models_dir, "/var/lib/amaima/models");
+}
+
 TEST(ConfigLoaderTest, ExecutionModeVariableWinsOverSectionOverride) {
   const Environment env = {{"AMAIMA_EXECUTION__MODE", "decision-only"},
                            {"AMAIMA_EXECUTION_MODE", "execution-enabled"}};

@@ -12,8 +12,9 @@
 
 namespace amaima::server {
 
-// The one place that assembles a Router from configuration: the classifier (built-in
-// weights or `router.model_path`), the policy for this device, and the query hash key.
+// The one place that assembles a Router from configuration: the classifier (the active
+// version of `router.models_dir` when it has one, else `router.model_path`, else the built-in
+// weights), the policy for this device, and the query hash key.
 // `ids` and `clock` are borrowed and must outlive the router.
 Result<std::unique_ptr<routing::Router>> BuildRouter(const config::Config& config,
                                                      const routing::DeviceProfile& device,

@@ -1,7 +1,10 @@
 #include "amaima/storage/decision_store.h"
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "amaima/core/base64.h"
 #include "amaima/core/ids.h"
@@ -66,9 +69,40 @@ bool IsLowerCaseUuid(std::string_view text) {
   return true;
 }
 
+// The complexity levels (DESIGN.md §5); storage does not link routing, so they are spelled here.
+constexpr std::array<std::string_view, 5> kLevelNames = {"TRIVIAL", "SIMPLE", "MODERATE", "COMPLEX",
+                                                         "EXPERT"};
+
 }  // namespace
 
 DecisionStore::~DecisionStore() = default;
+
+Status ValidateFeedback(const StoredFeedback& feedback) {
+  if (!feedback.correct_level.has_value() && !feedback.rating.has_value()) {
+    return Fail(ErrorCode::kInvalidArgument, "VALIDATION_MISSING_FIELD",
+                "feedback needs 'correct_level', 'rating' or both")
+        .With("field", "correct_level");
+  }
+  if (feedback.correct_level.has_value()
+      && std::find(kLevelNames.begin(), kLevelNames.end(), *feedback.correct_level)
+             == kLevelNames.end()) {
+    return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
+                "field 'correct_level' must be one of TRIVIAL, SIMPLE, MODERATE, COMPLEX, EXPERT")
+        .With("field", "correct_level");
+  }
+  if (feedback.rating.has_value() && (*feedback.rating < 1 || *feedback.rating > 5)) {
+    return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
+                "field 'rating' must be an integer from 1 to 5")
+        .With("field", "rating");
+  }
+  if (feedback.comment.has_value() && feedback.comment->size() > kMaxFeedbackCommentBytes) {
+    return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
+                "field 'comment' must be at most " + std::to_string(kMaxFeedbackCommentBytes)
+                    + " bytes")
+        .With("field", "comment");
+  }
+  return {};
+}
 
 std::string EncodeDecisionCursor(std::string_view decision_id) {
   std::string payload(kCursorPrefix);

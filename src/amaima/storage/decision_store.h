@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -56,6 +57,50 @@ struct StoredExecution {
   friend bool operator==(const StoredExecution&, const StoredExecution&) = default;
 };
 
+// One piece of feedback on a decision (DESIGN.md §5): the level the decision should have had,
+// a rating of the answer, or both, with an optional comment. Posted by POST /v1/feedback.
+struct StoredFeedback {
+  std::string feedback_id{};  // UUIDv7, canonical lower-case form; sorts by creation time.
+  std::string decision_id{};  // The decision it is about; must exist in the store.
+  std::string org_id{};       // The decision's organisation.
+  std::optional<std::string> correct_level{};  // TRIVIAL | SIMPLE | MODERATE | COMPLEX | EXPERT
+  std::optional<int> rating{};                 // 1..5
+  std::optional<std::string> comment{};        // At most kMaxFeedbackCommentBytes bytes.
+  std::int64_t created_at_ms{0};               // Milliseconds since the Unix epoch.
+
+  friend bool operator==(const StoredFeedback&, const StoredFeedback&) = default;
+};
+
+// A comment longer than this (in UTF-8 bytes) is refused.
+inline constexpr std::size_t kMaxFeedbackCommentBytes = 4000;
+
+// One labelled query learned from feedback: the stored prompt of a decision and the level a
+// user said it should have had.
+struct FeedbackSample {
+  std::string feedback_id{};
+  std::string decision_id{};
+  std::string text{};              // The decision's stored prompt text.
+  std::string correct_level{};     // From the feedback.
+  std::string classified_level{};  // What the classifier said (decision's complexity.level);
+                                   // empty when the stored decision does not record it.
+  std::int64_t created_at_ms{0};   // When the feedback was given.
+
+  friend bool operator==(const FeedbackSample&, const FeedbackSample&) = default;
+};
+
+// What ListFeedbackSamples() answers.
+struct FeedbackSamples {
+  std::vector<FeedbackSample> samples{};  // Oldest feedback first.
+  // Feedback rows with a correct_level whose decision has no stored prompt text
+  // (telemetry.store_prompts was off when it was decided): they cannot be learned from.
+  std::int64_t skipped_without_text{0};
+};
+
+// Returns kInvalidArgument (reason VALIDATION_INVALID_VALUE or VALIDATION_MISSING_FIELD, with
+// details.field) unless `feedback` has a valid level or rating, a rating in 1..5 and a comment
+// of at most kMaxFeedbackCommentBytes. Shared by all implementations and the API.
+Status ValidateFeedback(const StoredFeedback& feedback);
+
 // One page of a List() answer, newest first.
 struct DecisionPage {
   std::vector<StoredDecision> items{};
@@ -73,7 +118,8 @@ struct DecisionFilter {
 inline constexpr int kMaxDecisionListLimit = 500;
 
 // Durable record of routing decisions: written in batches by DecisionWriter, read back by
-// GET /v1/decisions{,/{id}}. Implementations: sqlite/SqliteDecisionStore (and later postgres/).
+// GET /v1/decisions{,/{id}}; with the executions and the feedback that belong to them.
+// Implementations: sqlite/SqliteDecisionStore (and later postgres/).
 //
 // All methods block on disk or network I/O: call them from a blocking thread pool
 // (RunBlocking) or from DecisionWriter's thread, never from an I/O thread.
@@ -114,6 +160,18 @@ class DecisionStore {
 
   // Returns the executions of `decision_id`, oldest first (empty when there are none).
   virtual Result<std::vector<StoredExecution>> ListExecutions(std::string_view decision_id) = 0;
+
+  // Inserts one feedback row. Fails with kNotFound if its decision does not exist,
+  // kAlreadyExists if its feedback_id does, kInvalidArgument if ValidateFeedback() fails.
+  virtual Status InsertFeedback(const StoredFeedback& feedback) = 0;
+
+  // Returns the feedback on `decision_id`, oldest first (empty when there is none).
+  virtual Result<std::vector<StoredFeedback>> ListFeedback(std::string_view decision_id) = 0;
+
+  // Returns every feedback row that has a correct_level and whose decision has a stored prompt
+  // text, oldest first, and counts the rows with a level that were skipped for lack of text.
+  // All of them, across organisations: this is the input of `amaima router retrain`.
+  virtual Result<FeedbackSamples> ListFeedbackSamples() = 0;
 
   // Runs a trivial query to show that the store is reachable (readiness probe).
   virtual Status Ping() = 0;

@@ -81,6 +81,18 @@ class FakeDecisionStore final : public DecisionStore {
     return Fail(ErrorCode::kInternal, "not used by these tests");
   }
 
+  Status InsertFeedback(const StoredFeedback& /*feedback*/) override {
+    return Fail(ErrorCode::kInternal, "not used by these tests");
+  }
+
+  Result<std::vector<StoredFeedback>> ListFeedback(std::string_view /*decision_id*/) override {
+    return Fail(ErrorCode::kInternal, "not used by these tests");
+  }
+
+  Result<FeedbackSamples> ListFeedbackSamples() override {
+    return Fail(ErrorCode::kInternal, "not used by these tests");
+  }
+
   Status Ping() override { return {}; }
 
   void CloseGate() {

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "amaima/api/v1/executed_json.h"
+#include "amaima/api/v1/feedback_json.h"
 #include "amaima/api/v1/query_request.h"
 #include "amaima/core/ids.h"
 #include "amaima/core/run_blocking.h"
@@ -161,6 +162,7 @@ V1Api::V1Api(const pipeline::Pipeline& pipeline, storage::DecisionStore& store,
       clock_(clock),
       info_(std::move(info)),
       execution_(execution),
+      feedback_ids_(clock),
       started_(clock.Monotonic()),
       started_wall_(clock.Now()) {}
 
@@ -174,6 +176,7 @@ void V1Api::Register(http::RouteTable& routes) {
   routes.Add("GET", "/v1/decisions/{id}/executions",
              [this](HttpRequest& r) { return ListExecutions(r); });
   routes.Add("GET", "/v1/decisions", [this](HttpRequest& r) { return ListDecisions(r); });
+  routes.Add("POST", "/v1/feedback", [this](HttpRequest& r) { return PostFeedback(r); });
   routes.Add("GET", "/health/live", [this](HttpRequest& r) { return Live(r); });
   routes.Add("GET", "/health/ready", [this](HttpRequest& r) { return Ready(r); });
   routes.Add("GET", "/v1/health", [this](HttpRequest& r) { return Health(r); });
@@ -393,16 +396,65 @@ boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
         request.request_id);
   }
   storage::DecisionStore& store = store_;
-  auto get = [&store, id] {
-    return store.Get(id);
+  // The decision with its feedback: one trip to the blocking pool.
+  auto get = [&store, id]() -> Result<std::string> {
+    Result<storage::StoredDecision> stored = store.Get(id);
+    if (!stored) {
+      return stored.error();
+    }
+    Result<std::vector<storage::StoredFeedback>> feedback = store.ListFeedback(id);
+    if (!feedback) {
+      return feedback.error();
+    }
+    return DecisionWithFeedback(std::move(stored->body_json), *feedback);
   };
-  Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
-  if (!stored) {
+  Result<std::string> body = co_await RunBlocking(blocking_pool_, get);
+  if (!body) {
     co_return http::ErrorResponse(
-        stored.error().code == ErrorCode::kNotFound ? DecisionNotFound(id) : stored.error(),
+        body.error().code == ErrorCode::kNotFound ? DecisionNotFound(id) : body.error(),
         request.request_id);
   }
-  co_return JsonResponse(200, std::move(stored->body_json));
+  co_return JsonResponse(200, std::move(*body));
+}
+
+boost::asio::awaitable<HttpResponse> V1Api::PostFeedback(HttpRequest& request) {
+  if (Status type = CheckJsonContentType(request); !type) {
+    co_return http::ErrorResponse(type.error(), request.request_id);
+  }
+  Result<FeedbackRequest> parsed = ParseFeedbackRequest(request.body);
+  if (!parsed) {
+    co_return http::ErrorResponse(parsed.error(), request.request_id);
+  }
+  storage::StoredFeedback feedback;
+  feedback.feedback_id = feedback_ids_.NewId();
+  feedback.decision_id = std::move(parsed->decision_id);
+  feedback.correct_level = std::move(parsed->correct_level);
+  feedback.rating = parsed->rating;
+  feedback.comment = std::move(parsed->comment);
+  feedback.created_at_ms = UnixMillis(clock_.Now());
+  const std::string decision_id = feedback.decision_id;
+  storage::DecisionStore& store = store_;
+  // Feedback belongs to its decision's organisation. The foreign key also refuses an unknown
+  // decision (kNotFound), should one disappear between the two calls.
+  auto insert = [&store, feedback]() mutable -> Result<storage::StoredFeedback> {
+    Result<storage::StoredDecision> decision = store.Get(feedback.decision_id);
+    if (!decision) {
+      return decision.error();
+    }
+    feedback.org_id = decision->org_id;
+    if (Status inserted = store.InsertFeedback(feedback); !inserted) {
+      return inserted.error();
+    }
+    return feedback;
+  };
+  Result<storage::StoredFeedback> stored = co_await RunBlocking(blocking_pool_, insert);
+  if (!stored) {
+    co_return http::ErrorResponse(stored.error().code == ErrorCode::kNotFound
+                                      ? DecisionNotFound(decision_id)
+                                      : stored.error(),
+                                  request.request_id);
+  }
+  co_return JsonResponse(201, json::serialize(FeedbackToJson(*stored)));
 }
 
 boost::asio::awaitable<HttpResponse> V1Api::ListExecutions(HttpRequest& request) {

@@ -8,6 +8,7 @@
 
 #include "amaima/config/config.h"
 #include "amaima/core/clock.h"
+#include "amaima/core/ids.h"
 #include "amaima/http/server/http_types.h"
 #include "amaima/http/server/route_table.h"
 #include "amaima/pipeline/execution/execution_handler.h"
@@ -35,7 +36,7 @@ struct V1Execution {
 };
 
 // The native v1 surface: /v1/simulate, /v1/query, /v1/execute, /v1/decisions,
-// health. Translates wire formats to domain types and back; no logic of its own
+// /v1/feedback, health. Translates wire formats to domain types and back; no logic of its own
 // beyond that.
 //
 // @par Thread Safety
@@ -56,6 +57,9 @@ class V1Api {
   boost::asio::awaitable<http::HttpResponse> GetDecision(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> ListExecutions(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> ListDecisions(http::HttpRequest& request);
+  // POST /v1/feedback: stores a corrected level and/or a rating of a decision; 201 with the
+  // stored feedback, 404 QUERY_DECISION_NOT_FOUND for an unknown decision.
+  boost::asio::awaitable<http::HttpResponse> PostFeedback(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> Live(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> Ready(http::HttpRequest& request);
   boost::asio::awaitable<http::HttpResponse> Health(http::HttpRequest& request);
@@ -84,6 +88,7 @@ class V1Api {
   const Clock& clock_;
   ServiceInfo info_;
   V1Execution execution_;
+  IdGenerator feedback_ids_;  // UUIDv7 ids of the feedback rows this API stores.
   std::chrono::steady_clock::time_point started_;
   std::chrono::system_clock::time_point started_wall_;
 };

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "amaima/core/check.h"
+#include "amaima/storage/decision_store.h"
 #include "amaima/storage/sqlite/sqlite_handle.h"
 
 namespace amaima::storage {
@@ -59,10 +60,32 @@ CREATE INDEX executions_by_decision ON executions (decision_id, created_at_ms);
 CREATE INDEX executions_by_org_time ON executions (org_id, created_at_ms);
 )sql";
 
+// Feedback on decisions (POST /v1/feedback): a corrected level, a rating or both. The CHECKs
+// repeat ValidateFeedback() so that no writer can store what the API would refuse; the
+// foreign key keeps feedback from outliving (or preceding) its decision.
+constexpr std::string_view kCreateFeedback = R"sql(
+CREATE TABLE feedback (
+  feedback_id   TEXT    NOT NULL PRIMARY KEY,
+  decision_id   TEXT    NOT NULL REFERENCES decisions (decision_id) ON DELETE CASCADE,
+  org_id        TEXT    NOT NULL,
+  correct_level TEXT    CHECK (correct_level IN ('TRIVIAL', 'SIMPLE', 'MODERATE', 'COMPLEX',
+                                                 'EXPERT')),
+  rating        INTEGER CHECK (rating BETWEEN 1 AND 5),
+  comment       TEXT    CHECK (length(CAST(comment AS BLOB)) <= 4000),
+  created_at_ms INTEGER NOT NULL,
+  CHECK (correct_level IS NOT NULL OR rating IS NOT NULL)
+) STRICT;
+CREATE INDEX feedback_by_decision ON feedback (decision_id, feedback_id);
+CREATE INDEX feedback_with_level ON feedback (feedback_id) WHERE correct_level IS NOT NULL;
+)sql";
+
+static_assert(kMaxFeedbackCommentBytes == 4000, "migration 3 checks comments against 4000 bytes");
+
 // Append new migrations here; never edit a released one.
 constexpr std::array kMigrations = {
     SqliteMigration{1, "create_decisions", kCreateDecisions},
     SqliteMigration{2, "create_executions", kCreateExecutions},
+    SqliteMigration{3, "create_feedback", kCreateFeedback},
 };
 
 constexpr const char* kCreateMigrationsTable =

@@ -232,6 +232,69 @@ StoredExecution ReadExecutionRow(sqlite3_stmt* statement) {
   return record;
 }
 
+constexpr std::string_view kFeedbackColumns =
+    "feedback_id, decision_id, org_id, correct_level, rating, comment, created_at_ms";
+
+Status InsertFeedbackRow(sqlite3* db, sqlite3_stmt* insert, const StoredFeedback& record) {
+  const StatementReset reset(insert);
+  BindText(insert, 1, record.feedback_id);
+  BindText(insert, 2, record.decision_id);
+  BindText(insert, 3, record.org_id);
+  if (record.correct_level.has_value()) {
+    BindText(insert, 4, *record.correct_level);
+  } else {
+    sqlite3_bind_null(insert, 4);
+  }
+  if (record.rating.has_value()) {
+    sqlite3_bind_int(insert, 5, *record.rating);
+  } else {
+    sqlite3_bind_null(insert, 5);
+  }
+  if (record.comment.has_value()) {
+    BindText(insert, 6, *record.comment);
+  } else {
+    sqlite3_bind_null(insert, 6);
+  }
+  sqlite3_bind_int64(insert, 7, record.created_at_ms);
+  const int rc = sqlite3_step(insert);
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    return Fail(ErrorCode::kNotFound, "decision " + record.decision_id + " not found");
+  }
+  if (rc != SQLITE_DONE) {
+    return SqliteError(db, rc, "cannot insert feedback " + record.feedback_id);
+  }
+  return {};
+}
+
+StoredFeedback ReadFeedbackRow(sqlite3_stmt* statement) {
+  StoredFeedback record;
+  record.feedback_id = ColumnText(statement, 0);
+  record.decision_id = ColumnText(statement, 1);
+  record.org_id = ColumnText(statement, 2);
+  if (sqlite3_column_type(statement, 3) != SQLITE_NULL) {
+    record.correct_level = ColumnText(statement, 3);
+  }
+  if (sqlite3_column_type(statement, 4) != SQLITE_NULL) {
+    record.rating = sqlite3_column_int(statement, 4);
+  }
+  if (sqlite3_column_type(statement, 5) != SQLITE_NULL) {
+    record.comment = ColumnText(statement, 5);
+  }
+  record.created_at_ms = sqlite3_column_int64(statement, 6);
+  return record;
+}
+
+// Every feedback row with a level, with its decision's prompt (NULL when not stored) and the
+// classifier's level read from the decision's JSON (SQLite's built-in JSON functions; a body
+// that is not JSON gives '').
+constexpr std::string_view kListFeedbackSamplesSql =
+    "SELECT f.feedback_id, f.decision_id, d.prompt_text, f.correct_level, "
+    "CASE WHEN json_valid(d.body_json) "
+    "THEN COALESCE(json_extract(d.body_json, '$.complexity.level'), '') ELSE '' END, "
+    "f.created_at_ms "
+    "FROM feedback AS f JOIN decisions AS d ON d.decision_id = f.decision_id "
+    "WHERE f.correct_level IS NOT NULL ORDER BY f.feedback_id";
+
 }  // namespace
 
 Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
@@ -261,6 +324,13 @@ Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
   if (!insert_execution) {
     return insert_execution.error();
   }
+  Result<SqliteStatement> insert_feedback =
+      PrepareSql(db, "INSERT INTO feedback (" + std::string(kFeedbackColumns)
+                         + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!insert_feedback) {
+    return insert_feedback.error();
+  }
+  writer.insert_feedback = std::move(*insert_feedback);
   writer.insert_execution = std::move(*insert_execution);
   writer.begin = std::move(*begin);
   writer.commit = std::move(*commit);
@@ -303,6 +373,18 @@ Result<std::unique_ptr<SqliteDecisionStore::ReadConnection>> SqliteDecisionStore
   if (!list_executions) {
     return list_executions.error();
   }
+  Result<SqliteStatement> list_feedback =
+      PrepareSql(db, "SELECT " + std::string(kFeedbackColumns)
+                         + " FROM feedback WHERE decision_id = ?1 ORDER BY feedback_id");
+  if (!list_feedback) {
+    return list_feedback.error();
+  }
+  Result<SqliteStatement> list_feedback_samples = PrepareSql(db, kListFeedbackSamplesSql);
+  if (!list_feedback_samples) {
+    return list_feedback_samples.error();
+  }
+  reader->list_feedback = std::move(*list_feedback);
+  reader->list_feedback_samples = std::move(*list_feedback_samples);
   reader->get = std::move(*get);
   reader->ping = std::move(*ping);
   reader->list_executions = std::move(*list_executions);
@@ -495,6 +577,62 @@ Result<std::vector<StoredExecution>> SqliteDecisionStore::ListExecutions(
     return SqliteError(reader->db.get(), rc, "cannot list executions");
   }
   return executions;
+}
+
+Status SqliteDecisionStore::InsertFeedback(const StoredFeedback& feedback) {
+  Status valid = ValidateFeedback(feedback);
+  if (!valid) {
+    return valid;
+  }
+  sqlite3_stmt* insert = writer_.insert_feedback.get();
+  auto row = [&feedback, insert](sqlite3* db) {
+    return InsertFeedbackRow(db, insert, feedback);
+  };
+  return WriteTransaction(row, "feedback");
+}
+
+Result<std::vector<StoredFeedback>> SqliteDecisionStore::ListFeedback(
+    std::string_view decision_id) {
+  const ReadLease reader = AcquireReader();
+  sqlite3_stmt* list = reader->list_feedback.get();
+  const StatementReset reset(list);
+  BindText(list, 1, decision_id);
+  std::vector<StoredFeedback> feedback;
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
+    feedback.push_back(ReadFeedbackRow(list));
+  }
+  if (rc != SQLITE_DONE) {
+    return SqliteError(reader->db.get(), rc, "cannot list feedback");
+  }
+  return feedback;
+}
+
+Result<FeedbackSamples> SqliteDecisionStore::ListFeedbackSamples() {
+  const ReadLease reader = AcquireReader();
+  sqlite3_stmt* list = reader->list_feedback_samples.get();
+  const StatementReset reset(list);
+  // One statement, so the samples and the skipped count come from one snapshot.
+  FeedbackSamples out;
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
+    if (sqlite3_column_type(list, 2) == SQLITE_NULL) {
+      ++out.skipped_without_text;
+      continue;
+    }
+    FeedbackSample sample;
+    sample.feedback_id = ColumnText(list, 0);
+    sample.decision_id = ColumnText(list, 1);
+    sample.text = ColumnText(list, 2);
+    sample.correct_level = ColumnText(list, 3);
+    sample.classified_level = ColumnText(list, 4);
+    sample.created_at_ms = sqlite3_column_int64(list, 5);
+    out.samples.push_back(std::move(sample));
+  }
+  if (rc != SQLITE_DONE) {
+    return SqliteError(reader->db.get(), rc, "cannot list feedback samples");
+  }
+  return out;
 }
 
 Result<StoredDecision> SqliteDecisionStore::Get(std::string_view decision_id) {

@@ -23,9 +23,10 @@ struct SqliteOptions {
   int read_connections{4};                       // Size of the read pool, 1..64.
 };
 
-// DecisionStore on one SQLite file in WAL mode: one writer connection, used only by InsertBatch
-// under a mutex, and a pool of read connections so that Get/List/Ping from several threads run
-// concurrently with each other and with the writer. Statements are prepared once per connection.
+// DecisionStore on one SQLite file in WAL mode: one writer connection, used only by the Insert*
+// methods under a mutex, and a pool of read connections so that the reads from several threads
+// run concurrently with each other and with the writer. Statements are prepared once per
+// connection.
 //
 // @par Thread Safety
 // Thread-safe (see DecisionStore). Readers block only while all read connections are busy.
@@ -49,6 +50,9 @@ class SqliteDecisionStore final : public DecisionStore {
                             std::string_view cursor) override;
   Status InsertExecutions(std::span<const StoredExecution> batch) override;
   Result<std::vector<StoredExecution>> ListExecutions(std::string_view decision_id) override;
+  Status InsertFeedback(const StoredFeedback& feedback) override;
+  Result<std::vector<StoredFeedback>> ListFeedback(std::string_view decision_id) override;
+  Result<FeedbackSamples> ListFeedbackSamples() override;
   Status Ping() override;
 
   // Returns the SQL List() runs for `filter` (its non-empty fields) with or without a cursor;
@@ -66,6 +70,7 @@ class SqliteDecisionStore final : public DecisionStore {
     SqliteStatement rollback{};
     SqliteStatement insert{};
     SqliteStatement insert_execution{};
+    SqliteStatement insert_feedback{};
   };
 
   struct ReadConnection {
@@ -73,6 +78,8 @@ class SqliteDecisionStore final : public DecisionStore {
     SqliteStatement get{};
     SqliteStatement ping{};
     SqliteStatement list_executions{};
+    SqliteStatement list_feedback{};
+    SqliteStatement list_feedback_samples{};
     std::array<SqliteStatement, kListShapes> list{};
   };
 
