@@ -68,7 +68,7 @@ TEST_F(IntegrationTest, SimulateReturnsACompleteDecision) {
 
   ASSERT_EQ(response.status, 200) << response.body;
   const json::object decision = Body(response);
-  EXPECT_EQ(decision.at("decision_schema_version").as_string(), "1.0.0");
+  EXPECT_EQ(decision.at("decision_schema_version").as_string(), "1.1.0");
   EXPECT_EQ(decision.at("decision_id").as_string(), response.headers.at("x-amaima-decision-id"));
   EXPECT_EQ(decision.at("request_id").as_string(), response.headers.at("x-request-id"));
   for (const char* key : {"created_at", "org_id", "query_hash", "complexity", "route", "confidence",
@@ -148,7 +148,8 @@ TEST_F(IntegrationTest, GetDecisionReturnsTheRecordedDecision) {
   const ClientResponse malformed = client_->Get("/v1/decisions/not-a-uuid");
 
   ASSERT_EQ(fetched.status, 200);
-  EXPECT_EQ(fetched.body, created.body);
+  // The decision as answered, plus its feedback (none yet).
+  EXPECT_EQ(fetched.body, created.body.substr(0, created.body.size() - 1) + R"(,"feedback":[]})");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(ErrorCode(missing), "QUERY_DECISION_NOT_FOUND");
   EXPECT_EQ(malformed.status, 400);
@@ -306,7 +307,7 @@ TEST_F(IntegrationTest, HealthEndpointsReport) {
   ASSERT_EQ(health.status, 200);
   const json::object body = Body(health);
   EXPECT_EQ(body.at("execution_mode").as_string(), "decision-only");
-  EXPECT_EQ(body.at("versions").at("decision_schema").as_string(), "1.0.0");
+  EXPECT_EQ(body.at("versions").at("decision_schema").as_string(), "1.1.0");
   EXPECT_TRUE(body.at("uptime_seconds").is_number());
   EXPECT_GT(body.at("device").at("cpu_cores").as_int64(), 0);
 }
@@ -335,7 +336,7 @@ TEST(DurabilityIntegrationTest, DecisionsAnsweredBeforeKillNineSurviveIt) {
   for (const auto& [id, body] : answered) {
     const ClientResponse fetched = client.Get("/v1/decisions/" + id);
     ASSERT_EQ(fetched.status, 200) << id;
-    EXPECT_EQ(fetched.body, body);
+    EXPECT_EQ(fetched.body, body.substr(0, body.size() - 1) + R"(,"feedback":[]})");
   }
   std::filesystem::remove_all(dir);
 }
@@ -428,7 +429,7 @@ TEST(CliIntegrationTest, RouteDecisionsAndConfigCommands) {
       RunCommand({"route", "What is the capital of France?", "--compact"});
   EXPECT_EQ(route_code, 0);
   const json::object decision = json::parse(route_out).as_object();
-  EXPECT_EQ(decision.at("decision_schema_version").as_string(), "1.0.0");
+  EXPECT_EQ(decision.at("decision_schema_version").as_string(), "1.1.0");
 
   const std::string dir = MakeTempDir();
   std::string id;

@@ -5,11 +5,14 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <unordered_set>
 
+#include "amaima/cli/router_retrain_command.h"
 #include "amaima/routing/complexity_classifier.h"
 #include "amaima/routing/security_scanner.h"
 #include "amaima/routing/training/dataset.h"
 #include "amaima/routing/training/evaluation.h"
+#include "amaima/routing/training/routing_data.h"
 #include "amaima/routing/training/trainer.h"
 
 namespace amaima::cli {
@@ -34,16 +37,6 @@ Result<std::vector<training::LabelledQuery>> ReadAll(const std::vector<std::stri
                 std::make_move_iterator(file_rows->end()));
   }
   return rows;
-}
-
-// Runs `status_fn`; on failure prints the error and makes CLI11 exit with status 1.
-template <typename Fn>
-void RunOrExit(Fn status_fn) {
-  const Status status = status_fn();
-  if (!status) {
-    std::cerr << "error: " << status.error().message << "\n";
-    throw CLI::RuntimeError(1);
-  }
 }
 
 Status RunRouterClassify(const std::string& text, const std::string& model_path) {
@@ -79,6 +72,16 @@ Status RunRouterTrain(const RouterTrainArgs& args, std::ostream& out) {
   if (!rows) {
     return rows.error();
   }
+  std::size_t dropped = 0;
+  if (!args.exclude.empty()) {
+    Result<std::unordered_set<std::string>> keys = training::EvaluationKeys(args.exclude);
+    if (!keys) {
+      return keys.error();
+    }
+    dropped = training::DropOverlapping(
+        *rows, *keys,
+        [](const training::LabelledQuery& row) -> const std::string& { return row.text; });
+  }
   training::TrainOptions options;
   options.seed = args.seed;
   if (args.epochs > 0) {
@@ -101,6 +104,7 @@ Status RunRouterTrain(const RouterTrainArgs& args, std::ostream& out) {
   if (!file) {
     return Fail(ErrorCode::kUnavailable, "cannot write " + args.out);
   }
+  out << "dropped " << dropped << " rows whose text is an evaluation item of --exclude\n";
   out << "trained on " << rows->size() << " rows in " << seconds << " s; wrote " << args.out << " ("
       << bytes.size() << " bytes, sha256 " << routing::ModelHashHex(*model).substr(0, 12) << ")\n";
   return {};
@@ -132,7 +136,7 @@ Status RunRouterEval(const RouterEvalArgs& args, std::ostream& out) {
 }
 
 void AddRouterCommands(CLI::App& app) {
-  CLI::App* router = app.add_subcommand("router", "Complexity classifier: train, evaluate");
+  CLI::App* router = app.add_subcommand("router", "Router models: train, evaluate, calibrate");
   router->require_subcommand(1);
 
   auto train_args = std::make_shared<RouterTrainArgs>();
@@ -141,6 +145,9 @@ void AddRouterCommands(CLI::App& app) {
   train->add_option("--out", train_args->out, "Weights file to write")->required();
   train->add_option("--split", train_args->split, "Rows to use: all, train or dev")
       ->capture_default_str();
+  train->add_option("--exclude", train_args->exclude,
+                    "Files whose evaluation items must not be trained on (routing correctness, "
+                    "MT-bench questions, complexity dev)");
   train->add_option("--seed", train_args->seed, "Shuffle seed")->capture_default_str();
   train->add_option("--epochs", train_args->epochs, "Epochs (default: trainer's)");
   train->add_option("--general-weight", train_args->general_weight,
@@ -164,6 +171,9 @@ void AddRouterCommands(CLI::App& app) {
   classify->add_option("--model", *model, "Weights file (default: built-in)");
   classify->callback(
       [text, model] { RunOrExit([&] { return RunRouterClassify(*text, *model); }); });
+
+  AddStrongWeakCommands(*router);
+  AddRouterRetrainCommands(*router);
 }
 
 }  // namespace amaima::cli

@@ -131,9 +131,27 @@ struct ModelConfig {
 };
 
 // `router:` — classification and policy.
+// The strong-vs-weak policy option (DESIGN.md §4, docs/routing.md): with both models
+// set, a query goes to strong_model when the learned probability that the strong model
+// is needed reaches `threshold`, else to weak_model (reason STRONG_WEAK_THRESHOLD).
+// `amaima router calibrate` picks the threshold for a target share of strong calls.
+struct StrongWeakConfig {
+  std::string strong_model{};  // catalog model; empty = the option is off
+  std::string weak_model{};    // catalog model
+  double threshold{0.5};
+  std::string model_path{};  // strong-vs-weak weights; empty = the built-in model
+
+  bool enabled() const { return !strong_model.empty(); }
+
+  bool operator==(const StrongWeakConfig&) const = default;
+};
+
 struct RouterConfig {
   // Weights file of the complexity classifier. Empty = the model built into the binary.
   std::string model_path{};
+  // Model registry of `amaima router retrain|restore`: its active version is loaded instead of
+  // the built-in model. Empty = unused. Exclusive with model_path.
+  std::string models_dir{};
   std::string policy_version{"1.0.0"};
   std::string pricing_version{"2026-11"};
   // Level name -> catalog model name. Every level must be mapped.
@@ -147,6 +165,7 @@ struct RouterConfig {
   std::string security_min_level{"MODERATE"};
   // Expected output tokens per level name, used when the client sets no max_tokens.
   std::map<std::string, std::int64_t> expected_output_tokens{};
+  StrongWeakConfig strong_weak{};
 
   bool operator==(const RouterConfig&) const = default;
 };

@@ -139,9 +139,20 @@ bool IsLevelKey(BindContext& ctx, const std::string& key, const std::string& key
   return false;
 }
 
+const FieldTable<StrongWeakConfig>& StrongWeakFields() {
+  static const FieldTable<StrongWeakConfig> kFields = {
+      StringField("strong_model", &StrongWeakConfig::strong_model),
+      StringField("weak_model", &StrongWeakConfig::weak_model),
+      NumberField("threshold", &StrongWeakConfig::threshold, {0.0, 1.0}),
+      StringField("model_path", &StrongWeakConfig::model_path),
+  };
+  return kFields;
+}
+
 const FieldTable<RouterConfig>& RouterFields() {
   static const FieldTable<RouterConfig> kFields = {
       StringField("model_path", &RouterConfig::model_path),
+      StringField("models_dir", &RouterConfig::models_dir),
       StringField("policy_version", &RouterConfig::policy_version, false),
       StringField("pricing_version", &RouterConfig::pricing_version, false),
       {"model_mapping",
@@ -180,6 +191,7 @@ const FieldTable<RouterConfig>& RouterFields() {
                }
              });
        }},
+      SectionField("strong_weak", &RouterConfig::strong_weak, StrongWeakFields()),
   };
   return kFields;
 }

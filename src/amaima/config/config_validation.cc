@@ -104,6 +104,31 @@ void CheckExpectedOutputTokens(BindContext& ctx, const Config& config) {
   }
 }
 
+// One source for the classifier: a fixed file, or the registry's active version.
+void CheckClassifierSource(BindContext& ctx, const Config& config) {
+  if (!config.router.model_path.empty() && !config.router.models_dir.empty()) {
+    ctx.Error("router.models_dir",
+              "set router.model_path or router.models_dir, not both (models_dir loads the "
+              "registry's active version; model_path a fixed file)");
+  }
+}
+
+// The strong-vs-weak option names two catalog models, both or neither.
+void CheckStrongWeak(BindContext& ctx, const Config& config) {
+  const StrongWeakConfig& option = config.router.strong_weak;
+  if (option.strong_model.empty() != option.weak_model.empty()) {
+    ctx.Error("router.strong_weak",
+              "set both strong_model and weak_model, or neither (the option is off)");
+    return;
+  }
+  for (const auto& [key, name] :
+       {std::pair{"strong_model", &option.strong_model}, {"weak_model", &option.weak_model}}) {
+    if (!name->empty() && !config.models.contains(*name)) {
+      ctx.Error(JoinPath("router.strong_weak", key), "unknown model \"" + *name + "\"");
+    }
+  }
+}
+
 }  // namespace
 
 void CheckConfig(BindContext& ctx, const Config& config) {
@@ -112,6 +137,8 @@ void CheckConfig(BindContext& ctx, const Config& config) {
   CheckModelMapping(ctx, config);
   CheckFallbackChains(ctx, config);
   CheckExpectedOutputTokens(ctx, config);
+  CheckClassifierSource(ctx, config);
+  CheckStrongWeak(ctx, config);
 }
 
 }  // namespace amaima::config::internal

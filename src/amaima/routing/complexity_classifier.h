@@ -43,6 +43,11 @@ class ComplexityClassifier {
 
   // Classifies `text`. Deterministic: same text and weights, same result.
   ComplexityResult Classify(std::string_view text) const;
+  // Classifies an analysis made with ngrams() (so that several models share one).
+  ComplexityResult Classify(const QueryAnalysis& analysis) const;
+
+  // The n-gram configuration the model was trained with.
+  const NgramConfig& ngrams() const;
 
   // "complexity-linear-<n>+<first 12 hex of the weights hash>", recorded in every decision.
   const std::string& version() const;

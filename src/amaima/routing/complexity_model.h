@@ -10,6 +10,7 @@
 #include "amaima/core/result.h"
 #include "amaima/routing/features.h"
 #include "amaima/routing/level.h"
+#include "amaima/routing/weights_file.h"
 
 namespace amaima::routing {
 
@@ -18,13 +19,8 @@ namespace amaima::routing {
 // 2^hash_bits hashed n-gram buckets; weights are stored input-major:
 // weights[input * kLevelCount + level].
 //
-// The weights file ("AMRC", little-endian) is an 80-byte header followed by the payload:
-//   char[4] magic "AMRC"      u32 format_version (kModelFormatVersion)
-//   u32 feature_set_version   u32 feature_count        u32 class_count
-//   u32 hash_bits             u32 word_bigrams (0/1)   u32 char_ngram_min
-//   u32 char_ngram_max        u32 reserved (0)         u64 payload_bytes
-//   u8[32] SHA-256 of the payload
-//   payload: f32 bias[class_count], f32 weights[(feature_count + 2^hash_bits) * class_count]
+// The weights file is the envelope of weights_file.h with magic "AMRC" and
+// class_count = kLevelCount; payload: f32 bias[5], f32 weights[InputCount() * 5].
 struct ModelWeights {
   NgramConfig ngrams{};
   std::uint32_t hash_bits{16};
@@ -34,9 +30,8 @@ struct ModelWeights {
   std::size_t InputCount() const { return kFeatureCount + (std::size_t{1} << hash_bits); }
 };
 
-inline constexpr std::uint32_t kModelFormatVersion = 1;
-inline constexpr std::size_t kModelHeaderBytes = 80;
-inline constexpr std::uint32_t kMaxHashBits = 20;
+inline constexpr std::uint32_t kModelFormatVersion = kWeightsFormatVersion;
+inline constexpr std::size_t kModelHeaderBytes = kWeightsHeaderBytes;
 
 // Returns a zero model of the given shape.
 ModelWeights MakeEmptyModel(const NgramConfig& ngrams, std::uint32_t hash_bits);

@@ -26,6 +26,8 @@ std::string_view ReasonCodeName(ReasonCode code) {
       return "PINNED_BY_CLIENT";
     case ReasonCode::kDeviceConstraint:
       return "DEVICE_CONSTRAINT";
+    case ReasonCode::kStrongWeakThreshold:
+      return "STRONG_WEAK_THRESHOLD";
   }
   return "LEVEL_MAPPING";
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,21 +15,23 @@
 namespace amaima::routing {
 
 // The schema version of Decision as serialised (semver; a change of meaning bumps it).
-inline constexpr std::string_view kDecisionSchemaVersion = "1.0.0";
+// 1.1.0 added route.strong_weak and the reason STRONG_WEAK_THRESHOLD.
+inline constexpr std::string_view kDecisionSchemaVersion = "1.1.0";
 
 // Why a route was chosen. Serialised as the upper-case names (ReasonCodeName).
 enum class ReasonCode : std::uint8_t {
-  kLevelMapping,        // The level's mapped model serves it.
-  kBorderlineUpscale,   // Top two levels were within the margin: routed one level up.
-  kSecurityEscalation,  // Sensitive query raised to router.security_min_level.
-  kBudgetDowngrade,     // A budget forced a cheaper model (governance).
-  kLatencyConstraint,   // max_latency_ms excluded the preferred model.
-  kCostConstraint,      // max_cost_usd excluded the preferred model.
-  kContextLength,       // The preferred model's context window is too small.
-  kCapabilityRequired,  // The preferred model lacks a required capability.
-  kProviderUnhealthy,   // The preferred model's upstream is unhealthy (execution plane).
-  kPinnedByClient,      // The client named a catalog model.
-  kDeviceConstraint,    // A local model does not fit this machine.
+  kLevelMapping,         // The level's mapped model serves it.
+  kBorderlineUpscale,    // Top two levels were within the margin: routed one level up.
+  kSecurityEscalation,   // Sensitive query raised to router.security_min_level.
+  kBudgetDowngrade,      // A budget forced a cheaper model (governance).
+  kLatencyConstraint,    // max_latency_ms excluded the preferred model.
+  kCostConstraint,       // max_cost_usd excluded the preferred model.
+  kContextLength,        // The preferred model's context window is too small.
+  kCapabilityRequired,   // The preferred model lacks a required capability.
+  kProviderUnhealthy,    // The preferred model's upstream is unhealthy (execution plane).
+  kPinnedByClient,       // The client named a catalog model.
+  kDeviceConstraint,     // A local model does not fit this machine.
+  kStrongWeakThreshold,  // The strong-vs-weak option chose by its probability threshold.
 };
 
 std::string_view ReasonCodeName(ReasonCode code);
@@ -48,6 +51,14 @@ struct Constraints {
   std::vector<Capability> required_capabilities{};
 };
 
+// What the strong-vs-weak option saw: the learned probability that the strong model is
+// needed, the threshold it was compared with, and the model that predicted it.
+struct StrongWeakScore {
+  double probability{0.0};
+  double threshold{0.0};
+  std::string model_version{};
+};
+
 struct Route {
   std::string model{};
   std::string provider{};
@@ -55,8 +66,9 @@ struct Route {
   std::vector<std::string> fallback_chain{};  // Ordered; excludes `model`.
   std::vector<ReasonCode> reason_codes{};
   bool borderline{false};
-  Level classified_level{Level::kModerate};  // What the classifier said.
-  Level routed_level{Level::kModerate};      // After borderline and security rules.
+  Level classified_level{Level::kModerate};      // What the classifier said.
+  Level routed_level{Level::kModerate};          // After borderline and security rules.
+  std::optional<StrongWeakScore> strong_weak{};  // Set when router.strong_weak is on.
 };
 
 struct Confidence {
@@ -79,7 +91,7 @@ struct Versions {
   std::string pricing{};
 };
 
-// A versioned, reproducible routing decision (DESIGN.md §4, schema 1.0.0).
+// A versioned, reproducible routing decision (DESIGN.md §4, schema 1.1.0).
 // Same input, config and router model version give the same decision apart from
 // decision_id, created_at and request_id.
 struct Decision {

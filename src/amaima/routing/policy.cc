@@ -68,6 +68,17 @@ Result<std::unique_ptr<RoutingPolicy>> RoutingPolicy::Create(const config::Confi
     policy->orders_[static_cast<std::size_t>(LevelIndex(level))] =
         policy->BuildCandidateOrder(level);
   }
+  const config::StrongWeakConfig& pair = config.router.strong_weak;
+  if (pair.enabled()) {
+    const auto strong = policy->models_.find(pair.strong_model);
+    const auto weak = policy->models_.find(pair.weak_model);
+    if (strong == policy->models_.end() || weak == policy->models_.end()) {
+      return Fail(ErrorCode::kInvalidArgument, "CONFIG_INVALID",
+                  "router.strong_weak names a model that is not in the catalog");
+    }
+    policy->strong_first_ = policy->BuildPairOrder(&strong->second, &weak->second);
+    policy->weak_first_ = policy->BuildPairOrder(&weak->second, &strong->second);
+  }
   return policy;
 }
 
@@ -166,6 +177,32 @@ std::vector<RoutingPolicy::Candidate> RoutingPolicy::BuildCandidateOrder(Level l
   return order;
 }
 
+std::vector<RoutingPolicy::Candidate> RoutingPolicy::BuildPairOrder(
+    const config::ModelConfig* first, const config::ModelConfig* second) const {
+  std::vector<const config::ModelConfig*> models = {first, second};
+  std::vector<const config::ModelConfig*> rest;
+  for (const auto& [name, model] : models_) {
+    if (&model != first && &model != second) {
+      rest.push_back(&model);
+    }
+  }
+  std::stable_sort(rest.begin(), rest.end(), [](const auto* a, const auto* b) {
+    return a->output_price_per_1m > b->output_price_per_1m;
+  });
+  models.insert(models.end(), rest.begin(), rest.end());
+  std::vector<Candidate> order;
+  for (const config::ModelConfig* model : models) {
+    int tier = -1;
+    for (int i = 0; i < kLevelCount; ++i) {
+      if (mapped_[static_cast<std::size_t>(i)] == model) {
+        tier = i;
+      }
+    }
+    order.push_back(Candidate{model, tier});
+  }
+  return order;
+}
+
 std::vector<std::string> RoutingPolicy::FallbackChain(const config::ModelConfig& chosen,
                                                       const std::vector<Candidate>& order,
                                                       const PolicyInput& input, Level level) const {
@@ -214,9 +251,23 @@ Result<PolicyOutcome> RoutingPolicy::Apply(const PolicyInput& input) const {
   }
   route.routed_level = level;
 
-  // 2. + 3. Model: pinned, or the mapped model subject to constraints.
+  // 2. + 3. Model: pinned, or the preferred model subject to constraints. The preferred
+  // model is the level's mapped model, or with the strong-vs-weak option on, the strong
+  // or the weak model by the probability threshold.
   const config::ModelConfig* chosen = nullptr;
-  const std::vector<Candidate>& order = orders_[static_cast<std::size_t>(LevelIndex(level))];
+  const bool by_pair = !strong_first_.empty() && input.strong_weak.has_value();
+  bool prefer_strong = false;
+  if (by_pair) {
+    route.strong_weak = input.strong_weak;
+    route.strong_weak->threshold = router_.strong_weak.threshold;
+    prefer_strong = input.strong_weak->probability >= router_.strong_weak.threshold;
+    // Only the security floor changes the pair's choice; a borderline level does not.
+    std::erase(level_reasons, ReasonCode::kBorderlineUpscale);
+    prefer_strong = prefer_strong || !level_reasons.empty();
+  }
+  const std::vector<Candidate>& order = by_pair
+                                            ? (prefer_strong ? strong_first_ : weak_first_)
+                                            : orders_[static_cast<std::size_t>(LevelIndex(level))];
   if (!input.constraints.pinned_model.empty()) {
     const auto pinned = models_.find(input.constraints.pinned_model);
     if (pinned == models_.end()) {
@@ -238,7 +289,8 @@ Result<PolicyOutcome> RoutingPolicy::Apply(const PolicyInput& input) const {
     route.reason_codes.push_back(ReasonCode::kPinnedByClient);
     route.reason_codes.insert(route.reason_codes.end(), level_reasons.begin(), level_reasons.end());
   } else {
-    route.reason_codes.push_back(ReasonCode::kLevelMapping);
+    route.reason_codes.push_back(by_pair ? ReasonCode::kStrongWeakThreshold
+                                         : ReasonCode::kLevelMapping);
     route.reason_codes.insert(route.reason_codes.end(), level_reasons.begin(), level_reasons.end());
     std::vector<ReasonCode> skipped_for;
     for (const Candidate& candidate : order) {
@@ -295,6 +347,11 @@ Result<PolicyOutcome> RoutingPolicy::Apply(const PolicyInput& input) const {
               << " (p=" << FormatProbability(sorted[0]) << ")";
   if (route.borderline) {
     explanation << "; borderline (runner-up p=" << FormatProbability(sorted[1]) << ")";
+  }
+  if (route.strong_weak) {
+    explanation << "; strong model needed with p="
+                << FormatProbability(route.strong_weak->probability) << " (threshold "
+                << FormatProbability(route.strong_weak->threshold) << ")";
   }
   explanation << "; routed at " << LevelName(level) << " to " << chosen->name << " ("
               << chosen->provider << ")";

@@ -18,6 +18,9 @@ struct PolicyInput {
   SecurityAssessment security{};
   Constraints constraints{};
   std::int64_t input_tokens{0};
+  // The strong-vs-weak model's probability that the strong model is needed; used when
+  // router.strong_weak is on.
+  std::optional<StrongWeakScore> strong_weak{};
 };
 
 // The policy's answer: everything in a Decision that depends on the catalog.
@@ -39,6 +42,10 @@ struct PolicyOutcome {
 //      constraint that excluded the preferred model adds its reason code;
 //   4. the fallback chain: configured, else the next candidates that satisfy every
 //      constraint (up to three).
+// With router.strong_weak on (and no pinned model), step 2 instead prefers the strong
+// model when input.strong_weak's probability reaches the threshold (or the query was
+// escalated for security), else the weak one (STRONG_WEAK_THRESHOLD); the constraints
+// then walk the other model of the pair, then the catalog by price.
 //
 // @par Thread Safety
 // Immutable after Create(); Apply() is const and thread-safe.
@@ -66,6 +73,9 @@ class RoutingPolicy {
                                      Level level) const;
   Estimates Estimate(const config::ModelConfig& model, const PolicyInput& input, Level level) const;
   std::vector<Candidate> BuildCandidateOrder(Level level) const;
+  // `first`, then `second`, then the rest of the catalog, stronger (pricier) first.
+  std::vector<Candidate> BuildPairOrder(const config::ModelConfig* first,
+                                        const config::ModelConfig* second) const;
   std::vector<std::string> FallbackChain(const config::ModelConfig& chosen,
                                          const std::vector<Candidate>& order,
                                          const PolicyInput& input, Level level) const;
@@ -78,6 +88,9 @@ class RoutingPolicy {
   DeviceProfile device_;
   // Per routed level: the candidates in the order the policy tries them. Pointers into models_.
   std::array<std::vector<Candidate>, kLevelCount> orders_{};
+  // With router.strong_weak on: the candidate orders that start at the strong / weak model.
+  std::vector<Candidate> strong_first_{};
+  std::vector<Candidate> weak_first_{};
 };
 
 }  // namespace amaima::routing

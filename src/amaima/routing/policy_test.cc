@@ -164,5 +164,93 @@ TEST(RoutingPolicyTest, RejectsMappingToUnknownModel) {
   EXPECT_NE(policy.error().message.find("missing"), std::string::npos);
 }
 
+// The strong-vs-weak option: "expert" as the strong and "small" as the weak model.
+class StrongWeakPolicyTest : public ::testing::Test {
+ protected:
+  StrongWeakPolicyTest() {
+    config::Config config = TestConfig();
+    config.router.strong_weak.strong_model = "expert";
+    config.router.strong_weak.weak_model = "small";
+    config.router.strong_weak.threshold = 0.4;
+    DeviceProfile device;
+    device.memory_total_gb = 16.0;
+    auto created = RoutingPolicy::Create(config, device);
+    AMAIMA_CHECK(created.has_value());
+    policy_ = std::move(*created);
+  }
+
+  static PolicyInput Input(double probability, Level level = Level::kSimple) {
+    PolicyInput input;
+    input.complexity.level = level;
+    input.complexity.probabilities[static_cast<std::size_t>(LevelIndex(level))] = 0.9;
+    input.input_tokens = 50;
+    input.strong_weak = StrongWeakScore{probability, 0.0, "strong-weak-linear-1+test"};
+    return input;
+  }
+
+  std::unique_ptr<RoutingPolicy> policy_;
+};
+
+TEST_F(StrongWeakPolicyTest, RoutesByTheProbabilityThresholdAndRecordsBoth) {
+  const Result<PolicyOutcome> strong = policy_->Apply(Input(0.4, Level::kTrivial));
+  const Result<PolicyOutcome> weak = policy_->Apply(Input(0.39, Level::kExpert));
+  ASSERT_TRUE(strong.has_value());
+  ASSERT_TRUE(weak.has_value());
+
+  EXPECT_EQ(strong->route.model, "expert");
+  EXPECT_EQ(weak->route.model, "small");
+  EXPECT_EQ(strong->route.reason_codes, std::vector{ReasonCode::kStrongWeakThreshold});
+  ASSERT_TRUE(strong->route.strong_weak.has_value());
+  EXPECT_DOUBLE_EQ(strong->route.strong_weak->probability, 0.4);
+  EXPECT_DOUBLE_EQ(strong->route.strong_weak->threshold, 0.4);
+  EXPECT_EQ(strong->route.strong_weak->model_version, "strong-weak-linear-1+test");
+  EXPECT_EQ(weak->route.fallback_chain.front(), "expert");
+  EXPECT_NE(strong->explanation.find("p=0.40 (threshold 0.40)"), std::string::npos)
+      << strong->explanation;
+}
+
+TEST_F(StrongWeakPolicyTest, ASecurityEscalationGoesToTheStrongModel) {
+  PolicyInput input = Input(0.05, Level::kTrivial);
+  input.security.sensitive = true;
+  const Result<PolicyOutcome> outcome = policy_->Apply(input);
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->route.model, "expert");
+  EXPECT_EQ(outcome->route.reason_codes,
+            (std::vector{ReasonCode::kStrongWeakThreshold, ReasonCode::kSecurityEscalation}));
+}
+
+TEST_F(StrongWeakPolicyTest, ConstraintsStillApplyAndAPinnedModelWins) {
+  PolicyInput input = Input(0.9);
+  input.constraints.max_cost_usd = 1e-5;  // the strong model is too expensive
+  const Result<PolicyOutcome> constrained = policy_->Apply(input);
+  ASSERT_TRUE(constrained.has_value());
+  EXPECT_NE(constrained->route.model, "expert");
+  EXPECT_EQ(constrained->route.reason_codes,
+            (std::vector{ReasonCode::kStrongWeakThreshold, ReasonCode::kCostConstraint}));
+
+  PolicyInput pinned = Input(0.9);
+  pinned.constraints.pinned_model = "medium";
+  const Result<PolicyOutcome> outcome = policy_->Apply(pinned);
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->route.model, "medium");
+  EXPECT_EQ(outcome->route.reason_codes.front(), ReasonCode::kPinnedByClient);
+}
+
+TEST_F(StrongWeakPolicyTest, WithoutAProbabilityTheLevelMappingDecides) {
+  PolicyInput input = Input(0.9);
+  input.strong_weak.reset();
+  const Result<PolicyOutcome> outcome = policy_->Apply(input);
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->route.reason_codes.front(), ReasonCode::kLevelMapping);
+  EXPECT_FALSE(outcome->route.strong_weak.has_value());
+}
+
+TEST(RoutingPolicyTest, RejectsAStrongWeakModelOutsideTheCatalog) {
+  config::Config config = TestConfig();
+  config.router.strong_weak.strong_model = "missing";
+  config.router.strong_weak.weak_model = "small";
+  EXPECT_FALSE(RoutingPolicy::Create(config, DeviceProfile{}).has_value());
+}
+
 }  // namespace
 }  // namespace amaima::routing

@@ -1,6 +1,7 @@
 #include "amaima/routing/router.h"
 
-#include <cctype>
+#include <array>
+#include <cstdint>
 
 #include "amaima/core/hashing.h"
 #include "amaima/routing/features.h"
@@ -8,34 +9,64 @@
 
 namespace amaima::routing {
 
-std::string NormalizeQuery(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool pending_space = false;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isspace(byte) != 0) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) {
-      out += ' ';
-      pending_space = false;
-    }
-    out += static_cast<char>(std::tolower(byte));
+namespace {
+
+// Per byte: its normalised form (ASCII lower-case, whitespace as ' ') in the low 8 bits,
+// and bit 8 set for whitespace (std::isspace in the "C" locale: the six ASCII bytes).
+constexpr std::array<std::uint16_t, 256> kNormalizedBytes = [] {
+  std::array<std::uint16_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    const bool space = c == ' ' || (c >= '\t' && c <= '\r');
+    const int lower = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+    table[c] = static_cast<std::uint16_t>(space ? (' ' | 0x100) : lower);
   }
+  return table;
+}();
+
+}  // namespace
+
+std::string NormalizeQuery(std::string_view text) {
+  // One store per byte and no branch on the text (std::isspace/std::tolower were two libc
+  // calls per byte): whitespace is written as a space that only advances after a
+  // non-space, and a trailing space is dropped at the end.
+  std::string out(text.size(), '\0');
+  char* const begin = out.data();
+  char* end = begin;
+  unsigned after_space = 1;  // drops leading whitespace
+  for (const char c : text) {
+    const std::uint16_t entry = kNormalizedBytes[static_cast<unsigned char>(c)];
+    const unsigned space = entry >> 8U;
+    *end = static_cast<char>(entry & 0xFFU);
+    end += 1 - (space & after_space);
+    after_space = space;
+  }
+  if (end != begin && end[-1] == ' ') {
+    --end;
+  }
+  out.resize(static_cast<std::size_t>(end - begin));
   return out;
 }
 
 Router::Router(std::unique_ptr<ComplexityClassifier> classifier,
                std::unique_ptr<RoutingPolicy> policy, const config::RouterConfig& config,
-               std::string query_hash_key, IdGenerator& ids, const Clock& clock)
+               std::string query_hash_key, IdGenerator& ids, const Clock& clock,
+               std::unique_ptr<StrongWeakModel> strong_weak)
     : classifier_(std::move(classifier)),
       policy_(std::move(policy)),
+      strong_weak_(std::move(strong_weak)),
       versions_{classifier_->version(), config.policy_version, config.pricing_version},
       query_hash_key_(query_hash_key),
       ids_(ids),
-      clock_(clock) {}
+      clock_(clock) {
+  if (strong_weak_) {
+    const NgramConfig& a = classifier_->ngrams();
+    const NgramConfig& b = strong_weak_->ngrams();
+    share_analysis_ = a.word_bigrams == b.word_bigrams && a.char_ngram_min == b.char_ngram_min
+                      && a.char_ngram_max == b.char_ngram_max;
+  }
+}
+
+Router::~Router() = default;
 
 std::string Router::QueryHash(std::string_view query) const {
   return ToHex(query_hash_key_.Sign(NormalizeQuery(query)));
@@ -43,7 +74,17 @@ std::string Router::QueryHash(std::string_view query) const {
 
 Result<Decision> Router::Decide(const RouteRequest& request) const {
   PolicyInput input;
-  input.complexity = classifier_->Classify(request.query);
+  {
+    // About 6 KB on the stack: one analysis for both models when they share its configuration.
+    QueryAnalysis analysis;
+    AnalyzeQuery(request.query, classifier_->ngrams(), analysis);
+    input.complexity = classifier_->Classify(analysis);
+    if (strong_weak_) {
+      const double probability =
+          share_analysis_ ? strong_weak_->Predict(analysis) : strong_weak_->Predict(request.query);
+      input.strong_weak = StrongWeakScore{probability, 0.0, strong_weak_->version()};
+    }
+  }
   input.security = ScanSecurity(request.query);
   input.constraints = request.constraints;
   input.input_tokens =

@@ -13,6 +13,7 @@
 #include "amaima/routing/decision.h"
 #include "amaima/routing/device_profile.h"
 #include "amaima/routing/policy.h"
+#include "amaima/routing/strong_weak_model.h"
 
 namespace amaima::routing {
 
@@ -29,7 +30,8 @@ struct RouteRequest {
   bool simulate_only{false};
 };
 
-// The decision plane: features → classifier → security scan → policy → Decision.
+// The decision plane: features → classifier (and the strong-vs-weak model) → security
+// scan → policy → Decision.
 // Decide() has no side effects besides drawing an id; persisting is the caller's.
 //
 // @par Thread Safety
@@ -37,10 +39,13 @@ struct RouteRequest {
 // id generator are borrowed and must outlive the Router.
 class Router {
  public:
-  // `query_hash_key` keys the HMAC of the normalised query text.
+  // `query_hash_key` keys the HMAC of the normalised query text. `strong_weak` (optional)
+  // predicts whether the strong model of router.strong_weak is needed; the policy uses
+  // it when that option is on.
   Router(std::unique_ptr<ComplexityClassifier> classifier, std::unique_ptr<RoutingPolicy> policy,
          const config::RouterConfig& config, std::string query_hash_key, IdGenerator& ids,
-         const Clock& clock);
+         const Clock& clock, std::unique_ptr<StrongWeakModel> strong_weak = nullptr);
+  ~Router();
 
   // Decides how `request` should be served. Errors: the policy's (unknown pinned
   // model, unsatisfiable constraints).
@@ -54,6 +59,8 @@ class Router {
  private:
   std::unique_ptr<ComplexityClassifier> classifier_;
   std::unique_ptr<RoutingPolicy> policy_;
+  std::unique_ptr<StrongWeakModel> strong_weak_;
+  bool share_analysis_{false};  // both models use the same n-gram configuration
   Versions versions_;
   HmacSha256Key query_hash_key_;
   IdGenerator& ids_;

@@ -45,6 +45,48 @@ TEST(RouterTest, DecisionsAreDeterministicApartFromIdAndTime) {
   EXPECT_EQ(first->explanation, second->explanation);
 }
 
+// With router.strong_weak on, the built-in strong-vs-weak model scores every query from
+// the same analysis as the classifier, and the decision records probability, threshold
+// and model version.
+TEST(RouterTest, TheStrongWeakOptionRoutesByTheLearnedProbability) {
+  testing::FakeClock clock;
+  IdGenerator ids(clock);
+  Result<config::Config> config = config::LoadConfig(config::LoadOptions{});
+  ASSERT_TRUE(config.has_value());
+  config->router.strong_weak.strong_model = "claude-sonnet-4";
+  config->router.strong_weak.weak_model = "gpt-4o-mini";
+  config->router.strong_weak.threshold = 0.5;
+  auto classifier = ComplexityClassifier::LoadBuiltIn();
+  auto strong_weak = StrongWeakModel::LoadBuiltIn();
+  ASSERT_TRUE(classifier.has_value());
+  ASSERT_TRUE(strong_weak.has_value()) << strong_weak.error().message;
+  const std::string version = (*strong_weak)->version();
+  DeviceProfile device;
+  device.memory_total_gb = 16;
+  auto policy = RoutingPolicy::Create(*config, device);
+  ASSERT_TRUE(policy.has_value());
+  const Router router(std::move(*classifier), std::move(*policy), config->router, "k", ids, clock,
+                      std::move(*strong_weak));
+
+  const auto model = StrongWeakModel::LoadBuiltIn();
+  for (const char* query :
+       {"hi there", "Prove that every planar graph is 5-colourable, by induction on vertices.",
+        "A train leaves at 3pm at 60 mph; another leaves at 4pm at 80 mph. When does the "
+        "second catch up?"}) {
+    RouteRequest request;
+    request.query = query;
+    const Result<Decision> decision = router.Decide(request);
+    ASSERT_TRUE(decision.has_value());
+    ASSERT_TRUE(decision->route.strong_weak.has_value());
+    const double p = decision->route.strong_weak->probability;
+    EXPECT_DOUBLE_EQ(p, (*model)->Predict(query));  // the shared analysis changes nothing
+    EXPECT_EQ(decision->route.strong_weak->model_version, version);
+    EXPECT_DOUBLE_EQ(decision->route.strong_weak->threshold, 0.5);
+    EXPECT_EQ(decision->route.model, p >= 0.5 ? "claude-sonnet-4" : "gpt-4o-mini");
+    EXPECT_EQ(decision->route.reason_codes.front(), ReasonCode::kStrongWeakThreshold);
+  }
+}
+
 TEST(RouterTest, QueryHashIsKeyedAndIgnoresCaseAndSpacing) {
   testing::FakeClock clock;
   IdGenerator ids(clock);

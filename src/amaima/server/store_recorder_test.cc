@@ -25,7 +25,7 @@ TEST(StoreDecisionRecorderTest, ToStoredKeepsIndexedFieldsAndPromptOnlyWhenGiven
   EXPECT_EQ(without.level, "EXPERT");
   EXPECT_EQ(without.model, "gpt-4o");
   EXPECT_EQ(without.execution_mode, "decision-only");
-  EXPECT_EQ(without.decision_schema_version, "1.0.0");
+  EXPECT_EQ(without.decision_schema_version, "1.1.0");
   EXPECT_EQ(without.router_model_version, "rm-1");
   EXPECT_FALSE(without.prompt_text.has_value());
   EXPECT_EQ(with.prompt_text, "the prompt");

@@ -40,14 +40,20 @@ boost::json::object RouteJson(const routing::Route& route) {
   for (const auto code : route.reason_codes) {
     reasons.emplace_back(routing::ReasonCodeName(code));
   }
-  return {{"model", route.model},
-          {"provider", route.provider},
-          {"upstream_model", route.upstream_model},
-          {"fallback_chain", std::move(fallback)},
-          {"reason_codes", std::move(reasons)},
-          {"borderline", route.borderline},
-          {"classified_level", routing::LevelName(route.classified_level)},
-          {"routed_level", routing::LevelName(route.routed_level)}};
+  boost::json::object out{{"model", route.model},
+                          {"provider", route.provider},
+                          {"upstream_model", route.upstream_model},
+                          {"fallback_chain", std::move(fallback)},
+                          {"reason_codes", std::move(reasons)},
+                          {"borderline", route.borderline},
+                          {"classified_level", routing::LevelName(route.classified_level)},
+                          {"routed_level", routing::LevelName(route.routed_level)}};
+  if (route.strong_weak) {
+    out["strong_weak"] = {{"probability", Round6(route.strong_weak->probability)},
+                          {"threshold", Round6(route.strong_weak->threshold)},
+                          {"model_version", route.strong_weak->model_version}};
+  }
+  return out;
 }
 
 boost::json::object ConstraintsJson(const routing::Constraints& constraints) {

@@ -8,7 +8,7 @@
 
 namespace amaima::api {
 
-// Converts a Decision to its wire form (DESIGN.md §4, decision_schema_version 1.0.0).
+// Converts a Decision to its wire form (DESIGN.md §4, decision_schema_version 1.1.0).
 // Field order is fixed so that equal decisions serialise to equal bytes.
 boost::json::object DecisionToJson(const routing::Decision& decision);
 

@@ -31,7 +31,7 @@ routing::Decision SampleDecision() {
 TEST(DecisionJsonTest, CarriesEveryFieldOfSchemaOneZeroZero) {
   const auto json = boost::json::parse(SerializeDecision(SampleDecision())).as_object();
 
-  EXPECT_EQ(json.at("decision_schema_version").as_string(), "1.0.0");
+  EXPECT_EQ(json.at("decision_schema_version").as_string(), "1.1.0");
   EXPECT_EQ(json.at("created_at").as_string(), "2025-11-21T10:00:00.007Z");
   EXPECT_EQ(json.at("complexity").at("level").as_string(), "COMPLEX");
   EXPECT_EQ(json.at("complexity").at("probabilities").at("COMPLEX").as_double(), 0.6);

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include "amaima/core/hashing.h"
+#include "amaima/routing/training/jsonl.h"
 
 namespace amaima::routing::training {
 namespace {
@@ -48,48 +49,36 @@ bool InSplit(std::string_view id, Split split) {
 }
 
 Result<std::vector<LabelledQuery>> ReadLabelledQueries(const std::string& path, Split split) {
-  std::ifstream file(path);
-  if (!file) {
-    return Fail(ErrorCode::kNotFound, "cannot open " + path);
-  }
   std::vector<LabelledQuery> rows;
-  std::string line;
-  int line_number = 0;
-  while (std::getline(file, line)) {
-    ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
-      continue;
-    }
-    const std::string where = path + ":" + std::to_string(line_number);
-    boost::system::error_code error;
-    const boost::json::value value = boost::json::parse(line, error);
-    if (error || !value.is_object()) {
-      return Fail(ErrorCode::kInvalidArgument, where + ": not a JSON object");
-    }
-    const boost::json::object& object = value.get_object();
-    const auto* id = StringField(object, "id");
-    const auto* text = StringField(object, "text");
-    const auto* level_name = StringField(object, "level");
-    if (id == nullptr || text == nullptr || level_name == nullptr) {
-      return Fail(ErrorCode::kInvalidArgument, where + ": needs string fields id, text, level");
-    }
-    const std::optional<Level> level = ParseLevel(*level_name);
-    if (!level) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  where + ": unknown level '" + std::string(*level_name) + "'");
-    }
-    if (!InSplit(*id, split)) {
-      continue;
-    }
-    LabelledQuery row;
-    row.id = std::string(*id);
-    row.text = std::string(*text);
-    row.level = *level;
-    const auto* family = StringField(object, "family");
-    row.family = family == nullptr ? "UNKNOWN" : std::string(*family);
-    const auto* source = StringField(object, "source");
-    row.source = source == nullptr ? "" : std::string(*source);
-    rows.push_back(std::move(row));
+  Status status = ForEachJsonLine(
+      path, [&](const boost::json::object& object, const std::string& where) -> Status {
+        const auto* id = StringField(object, "id");
+        const auto* text = StringField(object, "text");
+        const auto* level_name = StringField(object, "level");
+        if (id == nullptr || text == nullptr || level_name == nullptr) {
+          return Fail(ErrorCode::kInvalidArgument, where + ": needs string fields id, text, level");
+        }
+        const std::optional<Level> level = ParseLevel(*level_name);
+        if (!level) {
+          return Fail(ErrorCode::kInvalidArgument,
+                      where + ": unknown level '" + std::string(*level_name) + "'");
+        }
+        if (!InSplit(*id, split)) {
+          return {};
+        }
+        LabelledQuery row;
+        row.id = std::string(*id);
+        row.text = std::string(*text);
+        row.level = *level;
+        const auto* family = StringField(object, "family");
+        row.family = family == nullptr ? "UNKNOWN" : std::string(*family);
+        const auto* source = StringField(object, "source");
+        row.source = source == nullptr ? "" : std::string(*source);
+        rows.push_back(std::move(row));
+        return {};
+      });
+  if (!status) {
+    return status.error();
   }
   return rows;
 }

@@ -63,23 +63,6 @@ float Feature(const FeatureValues& values, FeatureId id) {
   return values[static_cast<std::size_t>(id)];
 }
 
-boost::json::object MetricsToJson(const Metrics& metrics) {
-  boost::json::array confusion;
-  for (const auto& row : metrics.confusion) {
-    boost::json::array json_row;
-    for (const std::size_t cell : row) {
-      json_row.push_back(static_cast<std::uint64_t>(cell));
-    }
-    confusion.push_back(std::move(json_row));
-  }
-  return {{"count", static_cast<std::uint64_t>(metrics.count)},
-          {"accuracy", metrics.accuracy},
-          {"macro_f1", metrics.macro_f1},
-          {"within_one", metrics.within_one},
-          {"spearman", metrics.spearman},
-          {"confusion", std::move(confusion)}};
-}
-
 boost::json::object ReportToJson(const EvaluationReport& report) {
   boost::json::object families;
   for (const auto& [family, metrics] : report.per_family) {
@@ -99,6 +82,23 @@ std::string Row(std::string_view name, const Metrics& model, const Metrics& base
 }
 
 }  // namespace
+
+boost::json::object MetricsToJson(const Metrics& metrics) {
+  boost::json::array confusion;
+  for (const auto& row : metrics.confusion) {
+    boost::json::array json_row;
+    for (const std::size_t cell : row) {
+      json_row.push_back(static_cast<std::uint64_t>(cell));
+    }
+    confusion.push_back(std::move(json_row));
+  }
+  return {{"count", static_cast<std::uint64_t>(metrics.count)},
+          {"accuracy", metrics.accuracy},
+          {"macro_f1", metrics.macro_f1},
+          {"within_one", metrics.within_one},
+          {"spearman", metrics.spearman},
+          {"confusion", std::move(confusion)}};
+}
 
 Metrics ComputeMetrics(const std::vector<Level>& truth, const std::vector<Level>& predicted) {
   Metrics metrics;

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "amaima/routing/level.h"
 #include "amaima/routing/training/dataset.h"
 
@@ -46,6 +48,9 @@ Level HeuristicLevel(std::string_view text);
 // Returns a plain-text table of `model` and `baseline` side by side (overall and per
 // family), followed by the model's confusion matrix.
 std::string FormatComparison(const EvaluationReport& model, const EvaluationReport& baseline);
+
+// Returns {"count", "accuracy", "macro_f1", "within_one", "spearman", "confusion"}.
+boost::json::object MetricsToJson(const Metrics& metrics);
 
 // Returns the reports as a JSON document: {"model": {...}, "baseline": {...}}.
 std::string ComparisonToJson(const EvaluationReport& model, const EvaluationReport& baseline);
