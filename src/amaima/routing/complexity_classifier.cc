@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <iterator>
-#include <sstream>
 #include <utility>
 
 #include "amaima/routing/builtin_weights.h"
@@ -23,13 +21,11 @@ ComplexityClassifier::ComplexityClassifier(std::unique_ptr<Model> model)
 ComplexityClassifier::~ComplexityClassifier() = default;
 
 Result<std::unique_ptr<ComplexityClassifier>> ComplexityClassifier::Load(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return Fail(ErrorCode::kInvalidArgument, "complexity weights: cannot open " + path);
+  Result<std::string> bytes = ReadWeightsFileBytes(path, "complexity weights");
+  if (!bytes) {
+    return bytes.error();
   }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  Result<std::unique_ptr<ComplexityClassifier>> classifier = FromBytes(contents.str());
+  Result<std::unique_ptr<ComplexityClassifier>> classifier = FromBytes(*bytes);
   if (!classifier) {
     Error error = classifier.error();
     error.message += " (" + path + ")";

@@ -12,12 +12,7 @@ WeightsShape ShapeOf(const ModelWeights& model) {
 }
 
 std::string Payload(const ModelWeights& model) {
-  std::string payload;
-  payload.resize((model.bias.size() + model.weights.size()) * sizeof(float));
-  std::memcpy(payload.data(), model.bias.data(), model.bias.size() * sizeof(float));
-  std::memcpy(payload.data() + model.bias.size() * sizeof(float), model.weights.data(),
-              model.weights.size() * sizeof(float));
-  return payload;
+  return PackPayload(model.bias, model.weights);
 }
 
 }  // namespace

@@ -2,8 +2,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "amaima/routing/builtin_weights.h"
 #include "amaima/routing/complexity_model.h"
@@ -14,11 +12,7 @@ namespace {
 constexpr std::string_view kMagic = "AMRS";
 
 std::string Payload(const StrongWeakWeights& weights) {
-  std::string payload((1 + weights.weights.size()) * sizeof(float), '\0');
-  std::memcpy(payload.data(), &weights.bias, sizeof(float));
-  std::memcpy(payload.data() + sizeof(float), weights.weights.data(),
-              weights.weights.size() * sizeof(float));
-  return payload;
+  return PackPayload(std::span<const float>(&weights.bias, 1), weights.weights);
 }
 
 }  // namespace
@@ -61,13 +55,11 @@ StrongWeakModel::StrongWeakModel(StrongWeakWeights weights)
                + StrongWeakHashHex(weights_).substr(0, 12)) {}
 
 Result<std::unique_ptr<StrongWeakModel>> StrongWeakModel::Load(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return Fail(ErrorCode::kInvalidArgument, "strong-weak weights: cannot open " + path);
+  Result<std::string> bytes = ReadWeightsFileBytes(path, "strong-weak weights");
+  if (!bytes) {
+    return bytes.error();
   }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  Result<std::unique_ptr<StrongWeakModel>> model = FromBytes(contents.str());
+  Result<std::unique_ptr<StrongWeakModel>> model = FromBytes(*bytes);
   if (!model) {
     Error error = model.error();
     error.message += " (" + path + ")";

@@ -2,6 +2,8 @@
 
 #include <bit>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "amaima/core/hashing.h"
 
@@ -36,6 +38,13 @@ std::uint64_t GetU64(std::string_view bytes, std::size_t offset) {
 }
 
 }  // namespace
+
+std::string PackPayload(std::span<const float> biases, std::span<const float> weights) {
+  std::string payload((biases.size() + weights.size()) * sizeof(float), '\0');
+  std::memcpy(payload.data(), biases.data(), biases.size_bytes());
+  std::memcpy(payload.data() + biases.size_bytes(), weights.data(), weights.size_bytes());
+  return payload;
+}
 
 std::string WriteWeightsFile(std::string_view magic, const WeightsShape& shape,
                              std::string_view payload) {
@@ -102,6 +111,16 @@ Result<ParsedWeightsFile> ReadWeightsFile(std::string_view bytes, std::string_vi
     return invalid("SHA-256 of the weights does not match the header (corrupted file)");
   }
   return parsed;
+}
+
+Result<std::string> ReadWeightsFileBytes(const std::string& path, std::string_view what) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(what) + ": cannot open " + path);
+  }
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  return std::move(contents).str();
 }
 
 std::string PayloadHashHex(std::string_view payload) {

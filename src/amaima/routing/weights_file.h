@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,9 @@ struct WeightsShape {
   std::size_t PayloadFloats() const { return class_count * (1 + InputCount()); }
 };
 
+// The payload of a model: `biases` then `weights`, as float32 bytes.
+std::string PackPayload(std::span<const float> biases, std::span<const float> weights);
+
 // Returns header + payload. `payload` must hold shape.PayloadFloats() floats.
 std::string WriteWeightsFile(std::string_view magic, const WeightsShape& shape,
                              std::string_view payload);
@@ -49,6 +53,10 @@ struct ParsedWeightsFile {
 
 Result<ParsedWeightsFile> ReadWeightsFile(std::string_view bytes, std::string_view magic,
                                           std::uint32_t class_count, std::string_view what);
+
+// Reads the weights file at `path`; fails with kInvalidArgument ("<what>: cannot open
+// <path>") when it cannot be read.
+Result<std::string> ReadWeightsFileBytes(const std::string& path, std::string_view what);
 
 // The lower-case hex SHA-256 of `payload`: the model's identity.
 std::string PayloadHashHex(std::string_view payload);

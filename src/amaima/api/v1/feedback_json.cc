@@ -15,13 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-Error TypeError(std::string field, std::string_view expected) {
-  std::string message = "field '" + field + "' must be " + std::string(expected);
-  return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_TYPE", std::move(message))
-      .With("field", std::move(field))
-      .With("expected", std::string(expected));
-}
-
 // Returns the member `key` of `object`, or nullptr when it is absent or null.
 const json::value* Present(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
@@ -39,20 +32,17 @@ Result<int> ReadRating(const json::value& value) {
   if (value.is_uint64()) {
     return 6;  // Above INT64_MAX: out of range.
   }
-  return TypeError("rating", "an integer from 1 to 5");
+  return InvalidTypeError("rating", "an integer from 1 to 5");
 }
 
 }  // namespace
 
 Result<FeedbackRequest> ParseFeedbackRequest(std::string_view body) {
-  Result<json::value> parsed = ParseJsonBody(body);
+  Result<json::object> parsed = ParseJsonObjectBody(body);
   if (!parsed) {
     return parsed.error();
   }
-  if (!parsed->is_object()) {
-    return TypeError("$", "a JSON object");
-  }
-  const json::object& object = parsed->get_object();
+  const json::object& object = *parsed;
   FeedbackRequest request;
 
   const json::value* id = Present(object, "decision_id");
@@ -62,7 +52,7 @@ Result<FeedbackRequest> ParseFeedbackRequest(std::string_view body) {
         .With("field", "decision_id");
   }
   if (!id->is_string()) {
-    return TypeError("decision_id", "a string");
+    return InvalidTypeError("decision_id", "a string");
   }
   if (!IsUuid(id->get_string())) {
     return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
@@ -73,7 +63,7 @@ Result<FeedbackRequest> ParseFeedbackRequest(std::string_view body) {
 
   if (const json::value* level = Present(object, "correct_level"); level != nullptr) {
     if (!level->is_string()) {
-      return TypeError("correct_level", "a string");
+      return InvalidTypeError("correct_level", "a string");
     }
     request.correct_level = std::string(level->get_string());
   }
@@ -86,7 +76,7 @@ Result<FeedbackRequest> ParseFeedbackRequest(std::string_view body) {
   }
   if (const json::value* comment = Present(object, "comment"); comment != nullptr) {
     if (!comment->is_string()) {
-      return TypeError("comment", "a string");
+      return InvalidTypeError("comment", "a string");
     }
     request.comment = std::string(comment->get_string());
   }

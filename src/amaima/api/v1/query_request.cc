@@ -16,13 +16,6 @@ namespace json = boost::json;
 // Tokens a chat message costs beyond its text (role and framing), as OpenAI counts.
 constexpr std::int64_t kTokensPerMessage = 4;
 
-Error TypeError(std::string field, std::string_view expected) {
-  std::string message = "field '" + field + "' must be " + std::string(expected);
-  return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_TYPE", std::move(message))
-      .With("field", std::move(field))
-      .With("expected", std::string(expected));
-}
-
 Error ValueError(std::string field, std::string message) {
   return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
               "field '" + field + "' " + message)
@@ -45,7 +38,7 @@ Result<std::optional<double>> PositiveNumber(const json::object& body, std::stri
     return std::optional<double>{};
   }
   if (!value->is_number()) {
-    return TypeError(std::string(key), "a number");
+    return InvalidTypeError(std::string(key), "a number");
   }
   const double number = value->to_number<double>();
   if (!(number > 0) || !std::isfinite(number)) {
@@ -66,13 +59,13 @@ Status ReadContent(const json::value& content, const std::string& field, std::st
     return {};  // Assistant messages with only tool calls.
   }
   if (!content.is_array()) {
-    return TypeError(field, "a string or an array of content parts");
+    return InvalidTypeError(field, "a string or an array of content parts");
   }
   std::size_t index = 0;
   for (const json::value& part : content.get_array()) {
     const std::string part_field = field + "[" + std::to_string(index++) + "]";
     if (!part.is_object()) {
-      return TypeError(part_field, "an object");
+      return InvalidTypeError(part_field, "an object");
     }
     const json::value* type = part.get_object().if_contains("type");
     if (type == nullptr || !type->is_string()) {
@@ -81,7 +74,7 @@ Status ReadContent(const json::value& content, const std::string& field, std::st
     if (type->get_string() == "text") {
       const json::value* part_text = part.get_object().if_contains("text");
       if (part_text == nullptr || !part_text->is_string()) {
-        return TypeError(part_field + ".text", "a string");
+        return InvalidTypeError(part_field + ".text", "a string");
       }
       if (!text.empty()) {
         text += '\n';
@@ -96,7 +89,7 @@ Status ReadContent(const json::value& content, const std::string& field, std::st
 
 Status ReadMessages(const json::value& messages, QueryRequest& request) {
   if (!messages.is_array()) {
-    return TypeError("messages", "an array of messages");
+    return InvalidTypeError("messages", "an array of messages");
   }
   if (messages.get_array().empty()) {
     return ValueError("messages", "must not be empty");
@@ -107,7 +100,7 @@ Status ReadMessages(const json::value& messages, QueryRequest& request) {
   for (const json::value& message : messages.get_array()) {
     const std::string field = "messages[" + std::to_string(index++) + "]";
     if (!message.is_object()) {
-      return TypeError(field, "an object");
+      return InvalidTypeError(field, "an object");
     }
     const json::object& object = message.get_object();
     const json::value* role = object.if_contains("role");
@@ -115,7 +108,7 @@ Status ReadMessages(const json::value& messages, QueryRequest& request) {
       return MissingField(field + ".role", "message needs a 'role'");
     }
     if (!role->is_string()) {
-      return TypeError(field + ".role", "a string");
+      return InvalidTypeError(field + ".role", "a string");
     }
     const std::string_view role_name = role->get_string();
     if (role_name != "system" && role_name != "user" && role_name != "assistant"
@@ -156,15 +149,30 @@ Result<json::value> ParseJsonBody(std::string_view body) {
   return value;
 }
 
-Result<QueryRequest> ParseQueryRequest(std::string_view body) {
+Error InvalidTypeError(std::string field, std::string_view expected) {
+  std::string message = "field '" + field + "' must be " + std::string(expected);
+  return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_TYPE", std::move(message))
+      .With("field", std::move(field))
+      .With("expected", std::string(expected));
+}
+
+Result<json::object> ParseJsonObjectBody(std::string_view body) {
   Result<json::value> parsed = ParseJsonBody(body);
   if (!parsed) {
     return parsed.error();
   }
   if (!parsed->is_object()) {
-    return TypeError("$", "a JSON object");
+    return InvalidTypeError("$", "a JSON object");
   }
-  const json::object& object = parsed->get_object();
+  return std::move(parsed->get_object());
+}
+
+Result<QueryRequest> ParseQueryRequest(std::string_view body) {
+  Result<json::object> parsed = ParseJsonObjectBody(body);
+  if (!parsed) {
+    return parsed.error();
+  }
+  const json::object& object = *parsed;
   QueryRequest request;
 
   const json::value* query = object.if_contains("query");
@@ -176,7 +184,7 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   }
   if (query != nullptr) {
     if (!query->is_string()) {
-      return TypeError("query", "a string");
+      return InvalidTypeError("query", "a string");
     }
     if (IsBlank(query->get_string())) {
       return ValueError("query", "must not be empty");
@@ -194,7 +202,7 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   if (const json::value* model = object.if_contains("model");
       model != nullptr && !model->is_null()) {
     if (!model->is_string()) {
-      return TypeError("model", "a string");
+      return InvalidTypeError("model", "a string");
     }
     if (model->get_string() != "auto" && !model->get_string().empty()) {
       request.route.constraints.pinned_model = std::string(model->get_string());
@@ -213,7 +221,7 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   if (const json::value* max_tokens = object.if_contains("max_tokens");
       max_tokens != nullptr && !max_tokens->is_null()) {
     if (!max_tokens->is_int64() && !max_tokens->is_uint64()) {
-      return TypeError("max_tokens", "an integer");
+      return InvalidTypeError("max_tokens", "an integer");
     }
     const std::int64_t tokens = max_tokens->to_number<std::int64_t>();
     if (tokens <= 0) {
@@ -224,7 +232,7 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   if (const json::value* tools = object.if_contains("tools");
       tools != nullptr && !tools->is_null()) {
     if (!tools->is_array()) {
-      return TypeError("tools", "an array");
+      return InvalidTypeError("tools", "an array");
     }
     if (!tools->get_array().empty()) {
       request.route.constraints.required_capabilities.push_back(routing::Capability::kTools);
@@ -235,7 +243,7 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
     const json::value* type =
         format->is_object() ? format->get_object().if_contains("type") : nullptr;
     if (type == nullptr || !type->is_string()) {
-      return TypeError("response_format.type", "a string");
+      return InvalidTypeError("response_format.type", "a string");
     }
     if (type->get_string() == "json_object" || type->get_string() == "json_schema") {
       request.route.constraints.required_capabilities.push_back(routing::Capability::kJsonMode);
@@ -246,7 +254,7 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   if (const json::value* stream = object.if_contains("stream");
       stream != nullptr && !stream->is_null()) {
     if (!stream->is_bool()) {
-      return TypeError("stream", "a boolean");
+      return InvalidTypeError("stream", "a boolean");
     }
     request.stream = stream->get_bool();
   }
@@ -257,19 +265,16 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
 }
 
 Result<std::string> ParseExecuteRequest(std::string_view body) {
-  Result<json::value> parsed = ParseJsonBody(body);
+  Result<json::object> parsed = ParseJsonObjectBody(body);
   if (!parsed) {
     return parsed.error();
   }
-  if (!parsed->is_object()) {
-    return TypeError("$", "a JSON object");
-  }
-  const json::value* id = parsed->get_object().if_contains("decision_id");
+  const json::value* id = parsed->if_contains("decision_id");
   if (id == nullptr) {
     return MissingField("decision_id", "request needs 'decision_id'");
   }
   if (!id->is_string()) {
-    return TypeError("decision_id", "a string");
+    return InvalidTypeError("decision_id", "a string");
   }
   if (!IsUuid(id->get_string())) {
     return ValueError("decision_id", "must be a UUID");

@@ -21,6 +21,13 @@ struct QueryRequest {
 // VALIDATION_INVALID_JSON and the byte offset.
 Result<boost::json::value> ParseJsonBody(std::string_view body);
 
+// Parses `body` as a JSON object: ParseJsonBody's errors, and VALIDATION_INVALID_TYPE
+// (field "$") for any other JSON value.
+Result<boost::json::object> ParseJsonObjectBody(std::string_view body);
+
+// The VALIDATION_INVALID_TYPE error: `field` must be `expected` ("an integer", ...).
+Error InvalidTypeError(std::string field, std::string_view expected);
+
 // Parses a query request: {"query": "..."} or OpenAI-style {"messages": [...]},
 // with optional "model" ("auto" or a catalog name), "max_cost_usd",
 // "max_latency_ms", "max_tokens", "tools", "response_format", "stream".
