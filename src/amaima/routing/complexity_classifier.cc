@@ -7,6 +7,7 @@
 
 #include "amaima/routing/builtin_weights.h"
 #include "amaima/routing/complexity_model.h"
+#include "amaima/routing/portable_math.h"
 
 namespace amaima::routing {
 
@@ -87,7 +88,7 @@ ComplexityResult ComplexityClassifier::Classify(const QueryAnalysis& analysis) c
   const float max_logit = *std::max_element(logits.begin(), logits.end());
   double total = 0.0;
   for (int k = 0; k < kLevelCount; ++k) {
-    result.probabilities[k] = std::exp(static_cast<double>(logits[k] - max_logit));
+    result.probabilities[k] = PortableExp(static_cast<double>(logits[k] - max_logit));
     total += result.probabilities[k];
   }
   int best = 0;

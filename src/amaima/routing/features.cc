@@ -10,6 +10,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "amaima/routing/portable_math.h"
+
 namespace amaima::routing {
 namespace {
 
@@ -231,7 +233,7 @@ constexpr std::array<std::uint64_t, 5> kDigitRunHashes = {0, HashWord("0"), Hash
                                                           HashWord("000"), HashWord("0000")};
 
 float Log1p(float count) {
-  return std::log1p(count);
+  return static_cast<float>(PortableLog1p(count));
 }
 
 // Counts that become features after the scan.

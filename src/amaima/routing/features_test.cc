@@ -178,7 +178,7 @@ TEST(FeaturesTest, MatchesKeywordPairsAndFirstWordKeywords) {
   EXPECT_EQ(Value(Compute("It was a good morning"), FeatureId::kGreeting), 0.0F);
   EXPECT_EQ(Value(Compute("why is the sky blue"), FeatureId::kQuestionWhy), 1.0F);
   EXPECT_EQ(Value(Compute("tell me why the sky is blue"), FeatureId::kQuestionWhy), 0.0F);
-  EXPECT_EQ(Value(Compute("What is 12 + 3456?"), FeatureId::kNumbers), std::log1p(2.0F));
+  EXPECT_FLOAT_EQ(Value(Compute("What is 12 + 3456?"), FeatureId::kNumbers), std::log1p(2.0F));
 }
 
 void ExpectOnlyLengthsGrew(const FeatureValues& before, const FeatureValues& after) {

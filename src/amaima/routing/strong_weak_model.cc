@@ -5,6 +5,7 @@
 
 #include "amaima/routing/builtin_weights.h"
 #include "amaima/routing/complexity_model.h"
+#include "amaima/routing/portable_math.h"
 
 namespace amaima::routing {
 namespace {
@@ -90,7 +91,7 @@ double StrongWeakModel::Predict(const QueryAnalysis& analysis) const {
   ForEachInput(analysis, weights_.hash_bits, [&](std::uint32_t input, float value) {
     logit += static_cast<double>(table[input]) * value;
   });
-  return 1.0 / (1.0 + std::exp(-logit));
+  return 1.0 / (1.0 + PortableExp(-logit));
 }
 
 double StrongWeakModel::Predict(std::string_view text) const {

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "amaima/routing/complexity_model.h"
+#include "amaima/routing/portable_math.h"
 #include "amaima/routing/training/shuffle.h"
 
 namespace amaima::routing::training {
@@ -45,7 +46,7 @@ Result<StrongWeakWeights> TrainStrongWeak(const std::vector<RoutingItem>& items,
       for (const SparseInput& input : inputs[r]) {
         logit += static_cast<double>(model.weights[input.index]) * input.value;
       }
-      const double delta = 1.0 / (1.0 + std::exp(-logit)) - targets[r];  // d loss / d logit
+      const double delta = 1.0 / (1.0 + PortableExp(-logit)) - targets[r];  // d loss / d logit
       bias_squared_gradient += delta * delta;
       model.bias -= static_cast<float>(options.learning_rate * delta
                                        / std::sqrt(bias_squared_gradient + kEpsilon));

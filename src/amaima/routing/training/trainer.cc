@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 
+#include "amaima/routing/portable_math.h"
 #include "amaima/routing/training/shuffle.h"
 
 namespace amaima::routing::training {
@@ -74,7 +75,7 @@ Result<ModelWeights> Train(const std::vector<LabelledQuery>& rows, const TrainOp
       const double max_logit = *std::max_element(logits.begin(), logits.end());
       double total = 0.0;
       for (double& logit : logits) {
-        logit = std::exp(logit - max_logit);
+        logit = PortableExp(logit - max_logit);
         total += logit;
       }
       const std::array<double, kLevelCount> target = Target(rows[r].level, options.neighbour_mass);
