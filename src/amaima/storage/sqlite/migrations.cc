@@ -79,6 +79,52 @@ CREATE INDEX feedback_by_decision ON feedback (decision_id, feedback_id);
 CREATE INDEX feedback_with_level ON feedback (feedback_id) WHERE correct_level IS NOT NULL;
 )sql";
 
+// Governance (DESIGN.md §8): organisations, API keys (only the SHA-256 of a secret is
+// stored) and the hash-chained audit trail. audit_head holds the last link, updated in the
+// same transaction as each append, so that deleting the newest rows is detected too.
+constexpr std::string_view kCreateGovernance = R"sql(
+CREATE TABLE orgs (
+  org_id         TEXT    NOT NULL PRIMARY KEY,
+  name           TEXT    NOT NULL UNIQUE,
+  execution_mode TEXT    NOT NULL CHECK (execution_mode IN ('', 'decision-only',
+                                                           'execution-enabled')),
+  created_at_ms  INTEGER NOT NULL
+) STRICT;
+CREATE TABLE api_keys (
+  key_id        TEXT    NOT NULL PRIMARY KEY,
+  org_id        TEXT    NOT NULL REFERENCES orgs (org_id),
+  name          TEXT    NOT NULL,
+  role          TEXT    NOT NULL CHECK (role IN ('admin', 'user', 'viewer')),
+  prefix        TEXT    NOT NULL,
+  secret_hash   TEXT    NOT NULL UNIQUE CHECK (length(secret_hash) = 64),
+  scopes        TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER,
+  revoked_at_ms INTEGER
+) STRICT;
+CREATE INDEX api_keys_by_org ON api_keys (org_id, created_at_ms);
+CREATE TABLE audit_log (
+  seq           INTEGER NOT NULL PRIMARY KEY,
+  event_id      TEXT    NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL,
+  org_id        TEXT    NOT NULL,
+  actor         TEXT    NOT NULL,
+  action        TEXT    NOT NULL,
+  target        TEXT    NOT NULL,
+  outcome       TEXT    NOT NULL,
+  details_json  TEXT    NOT NULL,
+  prev_hash     TEXT    NOT NULL,
+  row_hash      TEXT    NOT NULL
+) STRICT;
+CREATE INDEX audit_by_org ON audit_log (org_id, seq);
+CREATE INDEX audit_by_action ON audit_log (action, seq);
+CREATE TABLE audit_head (
+  id       INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  seq      INTEGER NOT NULL,
+  row_hash TEXT    NOT NULL
+) STRICT;
+)sql";
+
 static_assert(kMaxFeedbackCommentBytes == 4000, "migration 3 checks comments against 4000 bytes");
 
 // Append new migrations here; never edit a released one.
@@ -86,6 +132,7 @@ constexpr std::array kMigrations = {
     SqliteMigration{1, "create_decisions", kCreateDecisions},
     SqliteMigration{2, "create_executions", kCreateExecutions},
     SqliteMigration{3, "create_feedback", kCreateFeedback},
+    SqliteMigration{4, "create_governance", kCreateGovernance},
 };
 
 constexpr const char* kCreateMigrationsTable =

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace amaima {
+
+// Who may do what (DESIGN.md §8, seed 001 §8.1). Every route declares one Permission; a
+// request is served only when its principal's role allows it (default deny).
+
+enum class Role : std::uint8_t { kViewer, kUser, kAdmin };
+
+enum class Permission : std::uint8_t {
+  kPublic,            // No credentials: health probes.
+  kQuery,             // Decide and execute: simulate, query, execute, chat, messages, ws.
+  kFeedback,          // Rate a decision.
+  kReadOwnDecisions,  // Read the decisions one's own key or user made.
+  kReadOrgDecisions,  // Read every decision of the organisation.
+  kReadAnalytics,     // Catalogue, metrics.
+  kReadAudit,         // The audit trail.
+  kManageKeys,        // Create, list and revoke API keys.
+  kManageOrg,         // Organisations and their execution mode.
+};
+
+inline constexpr std::array kAllRoles = {Role::kViewer, Role::kUser, Role::kAdmin};
+inline constexpr std::array kAllPermissions = {
+    Permission::kPublic,           Permission::kQuery,
+    Permission::kFeedback,         Permission::kReadOwnDecisions,
+    Permission::kReadOrgDecisions, Permission::kReadAnalytics,
+    Permission::kReadAudit,        Permission::kManageKeys,
+    Permission::kManageOrg};
+
+// The RBAC matrix: seed 001 §8.1 mapped onto the routes that exist.
+//   create conversation      -> kQuery, kFeedback     admin user
+//   view own conversations   -> kReadOwnDecisions     admin user viewer
+//   view org conversations   -> kReadOrgDecisions     admin
+//   modify agents (admin)    -> kManageKeys, kManageOrg, kReadAudit   admin
+//   view analytics           -> kReadAnalytics        admin user viewer
+constexpr bool RoleAllows(Role role, Permission permission) {
+  switch (permission) {
+    case Permission::kPublic:
+    case Permission::kReadOwnDecisions:
+    case Permission::kReadAnalytics:
+      return true;
+    case Permission::kQuery:
+    case Permission::kFeedback:
+      return role == Role::kUser || role == Role::kAdmin;
+    case Permission::kReadOrgDecisions:
+    case Permission::kReadAudit:
+    case Permission::kManageKeys:
+    case Permission::kManageOrg:
+      return role == Role::kAdmin;
+  }
+  return false;
+}
+
+std::string_view RoleName(Role role);  // "admin" | "user" | "viewer"
+std::optional<Role> ParseRole(std::string_view name);
+std::string_view PermissionName(Permission permission);  // "query", "manage_keys", ...
+
+// The authenticated caller of one request. Empty (`authenticated` false) on public routes.
+struct Principal {
+  bool authenticated{false};
+  std::string org_id{};
+  std::string key_id{};   // The API key used, if any.
+  std::string user_id{};  // The user, for a user's key or token.
+  Role role{Role::kViewer};
+  // Whether the organisation may execute (its own switch under the process ceiling).
+  bool execution_allowed{true};
+
+  // The subject recorded with decisions and in the audit trail: "key:<id>" or "user:<id>".
+  std::string Subject() const;
+
+  // The organisation its requests are recorded under ("default" when unauthenticated).
+  std::string Org() const { return org_id.empty() ? std::string("default") : org_id; }
+};
+
+}  // namespace amaima

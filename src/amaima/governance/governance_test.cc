@@ -1,0 +1,150 @@
+#include "amaima/governance/governance.h"
+
+#include <gtest/gtest.h>
+
+#include "amaima/storage/sqlite/sqlite_governance_store.h"
+#include "amaima/storage/sqlite/sqlite_test_support.h"
+#include "test/support/fake_clock.h"
+
+namespace amaima::governance {
+namespace {
+
+using namespace std::chrono_literals;
+
+class GovernanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::SqliteGovernanceStore::Open(dir_.File("amaima.db"));
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+    store_ = std::move(*store);
+    authenticator_ = std::make_unique<ApiKeyAuthenticator>(*store_, clock_, 60s);
+    governance_ = std::make_unique<Governance>(*store_, *authenticator_, ids_, clock_);
+    Result<std::string> generated = governance_->Bootstrap("");
+    ASSERT_TRUE(generated.has_value());
+    root_secret_ = *generated;
+    root_ = *authenticator_->Authenticate(root_secret_);
+  }
+
+  Principal KeyFor(const std::string& org, Role role) {
+    NewApiKey request;
+    request.org_id = org;
+    request.role = role;
+    request.name = "test";
+    auto key = governance_->CreateKey(root_, request);
+    EXPECT_TRUE(key.has_value()) << key.error().message;
+    secrets_.push_back(key->secret);
+    return *authenticator_->Authenticate(key->secret);
+  }
+
+  storage::TempDir dir_;
+  testing::FakeClock clock_;
+  IdGenerator ids_{clock_};
+  std::unique_ptr<storage::SqliteGovernanceStore> store_;
+  std::unique_ptr<ApiKeyAuthenticator> authenticator_;
+  std::unique_ptr<Governance> governance_;
+  std::string root_secret_;
+  Principal root_;
+  std::vector<std::string> secrets_;
+};
+
+TEST_F(GovernanceTest, FirstStartPrintsOneAdminKeyAndLaterStartsNone) {
+  EXPECT_TRUE(root_secret_.starts_with("amk_"));
+  EXPECT_EQ(root_secret_.size(), 4U + 48U);
+  EXPECT_EQ(root_.role, Role::kAdmin);
+  EXPECT_EQ(root_.org_id, kSystemOrg);
+  EXPECT_EQ(governance_->Bootstrap("").value(), "");
+  EXPECT_EQ(governance_->Bootstrap("a-chosen-secret-of-some-length").value(), "");
+  const auto keys = store_->ListApiKeys("");
+  ASSERT_EQ(keys->size(), 1U);
+  EXPECT_EQ(keys->front().secret_hash, HashApiKeySecret(root_secret_));
+  EXPECT_EQ(keys->front().prefix, root_secret_.substr(0, 12));
+}
+
+TEST(GovernanceBootstrapTest, AChosenSecretBecomesTheAdminKey) {
+  storage::TempDir dir;
+  auto store = storage::SqliteGovernanceStore::Open(dir.File("amaima.db"));
+  testing::FakeClock clock;
+  IdGenerator ids(clock);
+  ApiKeyAuthenticator authenticator(**store, clock, 1s);
+  Governance governance(**store, authenticator, ids, clock);
+  EXPECT_EQ(governance.Bootstrap("short").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(governance.Bootstrap("operator-chosen-secret-1234").value(), "");
+  const auto principal = authenticator.Authenticate("operator-chosen-secret-1234");
+  ASSERT_TRUE(principal.has_value());
+  EXPECT_EQ(principal->role, Role::kAdmin);
+}
+
+TEST_F(GovernanceTest, UnknownRevokedAndExpiredKeysAreRejectedAlike) {
+  EXPECT_EQ(authenticator_->Authenticate("amk_nope").error().reason, "AUTH_INVALID_API_KEY");
+  const Principal user = KeyFor("default", Role::kUser);
+  ASSERT_TRUE(governance_->RevokeKey(root_, user.key_id).has_value());
+  EXPECT_EQ(authenticator_->Authenticate(secrets_.back()).error().reason, "AUTH_INVALID_API_KEY");
+
+  NewApiKey expiring;
+  expiring.role = Role::kViewer;
+  expiring.expires_at_ms = UnixMillis(clock_.Now()) + 1000;
+  const auto key = governance_->CreateKey(root_, expiring);
+  ASSERT_TRUE(key.has_value());
+  EXPECT_TRUE(authenticator_->Authenticate(key->secret).has_value());
+  clock_.Advance(1s);  // expired while cached: still refused
+  EXPECT_EQ(authenticator_->Authenticate(key->secret).error().reason, "AUTH_INVALID_API_KEY");
+  expiring.expires_at_ms = UnixMillis(clock_.Now()) - 1;
+  EXPECT_EQ(governance_->CreateKey(root_, expiring).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(GovernanceTest, AnotherProcesssRevocationTakesEffectWithinTheCacheTtl) {
+  const Principal user = KeyFor("default", Role::kUser);
+  ASSERT_TRUE(store_->RevokeApiKey(user.key_id, UnixMillis(clock_.Now())).has_value());
+  EXPECT_TRUE(authenticator_->Authenticate(secrets_.back()).has_value());  // cached
+  clock_.Advance(61s);
+  EXPECT_FALSE(authenticator_->Authenticate(secrets_.back()).has_value());
+}
+
+TEST_F(GovernanceTest, OrgAdminsAdministerOnlyTheirOrg) {
+  ASSERT_TRUE(governance_->CreateOrg(root_, "acme", "Acme").has_value());
+  ASSERT_TRUE(governance_->CreateOrg(root_, "globex", "Globex").has_value());
+  EXPECT_EQ(governance_->CreateOrg(root_, "Bad Id", "").error().code, ErrorCode::kInvalidArgument);
+  const Principal acme_admin = KeyFor("acme", Role::kAdmin);
+  const Principal globex_user = KeyFor("globex", Role::kUser);
+  EXPECT_EQ(governance_->CreateOrg(acme_admin, "initech", "").error().code,
+            ErrorCode::kPermissionDenied);
+  NewApiKey request;
+  request.org_id = "globex";
+  EXPECT_EQ(governance_->CreateKey(acme_admin, request).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(governance_->RevokeKey(acme_admin, globex_user.key_id).error().code,
+            ErrorCode::kNotFound);
+  request.org_id = "";
+  const auto own = governance_->CreateKey(acme_admin, request);
+  ASSERT_TRUE(own.has_value());
+  EXPECT_EQ(own->record.org_id, "acme");
+  const auto listed = governance_->ListKeys(acme_admin, "");
+  ASSERT_TRUE(listed.has_value());
+  for (const auto& key : *listed) {
+    EXPECT_EQ(key.org_id, "acme");
+  }
+  ASSERT_EQ(governance_->ListOrgs(acme_admin)->size(), 1U);
+  EXPECT_EQ(governance_->ListOrgs(root_)->size(), 3U);
+}
+
+TEST_F(GovernanceTest, TheExecutionSwitchReachesPrincipalsAndIsAudited) {
+  const Principal user = KeyFor("default", Role::kUser);
+  EXPECT_TRUE(user.execution_allowed);
+  ASSERT_TRUE(governance_->SetExecutionMode(root_, "default", "decision-only").has_value());
+  EXPECT_FALSE(authenticator_->Authenticate(secrets_.back())->execution_allowed);
+  EXPECT_EQ(governance_->SetExecutionMode(root_, "default", "sometimes").error().code,
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(governance_->SetExecutionMode(root_, "default", "").has_value());
+  EXPECT_TRUE(authenticator_->Authenticate(secrets_.back())->execution_allowed);
+
+  storage::AuditFilter filter;
+  filter.action = "org.execution_mode";
+  const auto page = governance_->ListAudit(root_, filter, 10, "");
+  ASSERT_EQ(page->entries.size(), 2U);
+  EXPECT_EQ(page->entries[1].actor, root_.Subject());
+  EXPECT_EQ(page->entries[1].details_json, R"({"from":"inherit","to":"decision-only"})");
+  const auto verified = store_->VerifyAudit();
+  EXPECT_FALSE(verified->first_broken_seq.has_value()) << verified->problem;
+}
+
+}  // namespace
+}  // namespace amaima::governance
