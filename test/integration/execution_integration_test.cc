@@ -151,6 +151,31 @@ TEST_F(ExecutionIntegrationTest, PinnedModelIsExecutedAndTheDecisionIsRecorded) 
   EXPECT_EQ(requests[0].Header("authorization"), "Bearer sk-upstream");
 }
 
+TEST_F(ExecutionIntegrationTest, AnOrganisationSwitchedToDecisionOnlyIsNotExecuted) {
+  const std::string chat =
+      R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})";
+  ASSERT_EQ(client_
+                ->Request("PUT", "/v1/admin/orgs/default/execution-mode",
+                          R"({"execution_mode": "decision-only"})")
+                .status,
+            200);
+  const ClientResponse refused = Chat(chat);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("SYSTEM_EXECUTION_DISABLED"), std::string::npos) << refused.body;
+  const ClientResponse simulated = client_->Post("/v1/query", R"({"query": "hi"})");
+  ASSERT_EQ(simulated.status, 200) << simulated.body;
+  EXPECT_EQ(json::parse(simulated.body).at("decision").at("execution_mode"), "decision-only");
+  EXPECT_EQ(fake_->requests().size(), 0U);
+
+  ASSERT_EQ(client_
+                ->Request("PUT", "/v1/admin/orgs/default/execution-mode",
+                          R"({"execution_mode": "inherit"})")
+                .status,
+            200);
+  EXPECT_EQ(Chat(chat).status, 200);
+  EXPECT_EQ(fake_->requests().size(), 1U);
+}
+
 TEST_F(ExecutionIntegrationTest, AutoIsRoutedAndStreamedAsOpenAiServerSentEvents) {
   const ClientResponse response = Chat(
       R"({"model": "auto", "stream": true, "stream_options": {"include_usage": true},
@@ -462,7 +487,8 @@ TEST_F(ExecutionIntegrationTest, AClientThatLeavesCancelsItsNonStreamedUpstreamC
   const std::string body =
       R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})";
   const std::string request =
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: amaima\r\n"
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: amaima\r\nAuthorization: Bearer "
+      + std::string(kTestAdminKey) + "\r\n"
       "Content-Type: application/json\r\nContent-Length: "
       + std::to_string(body.size()) + "\r\n\r\n" + body;
   boost::asio::write(socket, boost::asio::buffer(request));

@@ -354,6 +354,8 @@ TEST(ShutdownIntegrationTest, SigtermFinishesInFlightRequestsAndRefusesNewOnes) 
   ASSERT_GE(fd, 0);
   WriteRaw(fd,
            "POST /v1/simulate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Authorization: Bearer "
+               + std::string(kTestAdminKey) + "\r\n"
            "Content-Length: "
                + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
   // A connection accepted after `fd` (one acceptor, FIFO backlog) proves that `fd` was

@@ -279,6 +279,16 @@ class DecideAtOnce final : public pipeline::Stage {
   }
 };
 
+// The HTTP-level authenticator of the in-process server: everyone is an admin, so that the
+// WebSocket-level authenticator under test alone decides.
+boost::asio::awaitable<Result<Principal>> EveryoneIsAdmin(const http::HttpRequest& /*request*/) {
+  Principal principal;
+  principal.authenticated = true;
+  principal.org_id = "default";
+  principal.role = Role::kAdmin;
+  co_return principal;
+}
+
 class WebSocketInProcessTest : public ::testing::Test {
  protected:
   void Start(api::WsAuthenticator authenticator) {
@@ -293,6 +303,7 @@ class WebSocketInProcessTest : public ::testing::Test {
     api_->Register(routes_);
     http::HttpServerOptions http_options;
     http_options.port = 0;
+    http_options.authenticator = EveryoneIsAdmin;
     auto server = http::HttpServer::Create(io_, http_options, routes_, ids_);
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { startGateway } from './gateway.mjs';
+import { adminKey, startGateway } from './gateway.mjs';
 
 let gateway;
 let client;
@@ -31,7 +31,7 @@ function header(headers, name) {
 
 before(async () => {
   gateway = await startGateway('anthropic-sdk');
-  client = new Anthropic({ apiKey: 'unused', baseURL: `http://127.0.0.1:${gateway.port}`, maxRetries: 0 });
+  client = new Anthropic({ apiKey: adminKey, baseURL: `http://127.0.0.1:${gateway.port}`, maxRetries: 0 });
 });
 
 after(() => {

@@ -23,6 +23,9 @@ async function startProcess(children, binary, args, env, readyFile) {
   throw new Error(`${binary} did not start: ${stderr}`);
 }
 
+// The admin API key AMAIMA is started with; the SDK clients authenticate with it.
+export const adminKey = 'amk_sdk-test-admin-key-000000001';
+
 // Starts the fake provider and AMAIMA; returns {port, script(rules), fakeRequests(), stop()}.
 export async function startGateway(name) {
   const amaimaBinary = process.env.AMAIMA_BINARY;
@@ -36,6 +39,7 @@ export async function startGateway(name) {
   const port = await startProcess(children, amaimaBinary,
     ['serve', '--port', '0', '--data-dir', join(work, 'data'), '--ready-file', join(work, 'amaima.port')],
     {
+      AMAIMA_ADMIN_API_KEY: adminKey,
       AMAIMA_EXECUTION_MODE: 'execution-enabled',
       AMAIMA_PROVIDERS__OPENAI__BASE_URL: `${fakeUrl}/v1`,
       AMAIMA_PROVIDERS__ANTHROPIC__BASE_URL: fakeUrl,

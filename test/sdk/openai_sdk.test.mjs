@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startGateway } from './gateway.mjs';
+import { adminKey, startGateway } from './gateway.mjs';
 
 let gateway;
 let client;
@@ -19,7 +19,7 @@ function fakeRequests() {
 
 before(async () => {
   gateway = await startGateway('sdk');
-  client = new OpenAI({ apiKey: 'unused', baseURL: `http://127.0.0.1:${gateway.port}/v1`, maxRetries: 0 });
+  client = new OpenAI({ apiKey: adminKey, baseURL: `http://127.0.0.1:${gateway.port}/v1`, maxRetries: 0 });
 });
 
 after(() => {

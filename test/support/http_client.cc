@@ -24,7 +24,8 @@ namespace bhttp = boost::beast::http;
 
 class HttpClient::Impl {
  public:
-  explicit Impl(std::uint16_t port) : port_(port), stream_(io_) {}
+  Impl(std::uint16_t port, std::string credential)
+      : port_(port), credential_(std::move(credential)), stream_(io_) {}
 
   ClientResponse Request(std::string_view method, std::string_view target, std::string_view body,
                          std::string_view content_type,
@@ -37,6 +38,10 @@ class HttpClient::Impl {
       request.set(bhttp::field::host, "127.0.0.1");
       if (!content_type.empty()) {
         request.set(bhttp::field::content_type, content_type);
+      }
+      if (!credential_.empty() && !headers.contains("authorization")
+          && !headers.contains("x-api-key")) {
+        request.set(bhttp::field::authorization, "Bearer " + credential_);
       }
       for (const auto& [name, value] : headers) {
         request.set(name, value);
@@ -91,13 +96,15 @@ class HttpClient::Impl {
   }
 
   std::uint16_t port_;
+  std::string credential_;
   net::io_context io_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   bool connected_{false};
 };
 
-HttpClient::HttpClient(std::uint16_t port) : impl_(new Impl(port)) {}
+HttpClient::HttpClient(std::uint16_t port, std::string credential)
+    : impl_(new Impl(port, std::move(credential))) {}
 
 HttpClient::~HttpClient() {
   delete impl_;

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "test/support/test_credentials.h"
+
 namespace amaima::testing {
 
 // What a test sees of one HTTP response.
@@ -19,7 +21,9 @@ struct ClientResponse {
 // keep-alive connection (reconnects when the server closed it). Not thread-safe.
 class HttpClient {
  public:
-  explicit HttpClient(std::uint16_t port);
+  // Sends `credential` as "Authorization: Bearer" with every request that sets neither
+  // authorization nor x-api-key itself; empty = no credential.
+  explicit HttpClient(std::uint16_t port, std::string credential = std::string(kTestAdminKey));
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
   HttpClient(HttpClient&&) = delete;

@@ -4,12 +4,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
+
+#include "test/support/test_credentials.h"
 
 extern char** environ;
 
@@ -54,10 +57,18 @@ void ServerProcess::Start() {
                                    "--data-dir", data_dir_, "--ready-file", ready_file};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<std::string> env;
+  constexpr std::string_view kAdminKeyVariable = "AMAIMA_ADMIN_API_KEY=";
   for (char** e = environ; *e != nullptr; ++e) {
-    env.emplace_back(*e);
+    if (!std::string_view(*e).starts_with(kAdminKeyVariable)) {
+      env.emplace_back(*e);
+    }
   }
   env.insert(env.end(), env_.begin(), env_.end());
+  // The tests' clients send kTestAdminKey unless a test starts the server with its own.
+  if (std::none_of(env_.begin(), env_.end(),
+                   [&](const std::string& e) { return e.starts_with(kAdminKeyVariable); })) {
+    env.push_back(std::string(kAdminKeyVariable) + std::string(kTestAdminKey));
+  }
 
   pid_ = ::fork();
   if (pid_ == 0) {

@@ -16,6 +16,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "test/support/test_credentials.h"
+
 namespace amaima::testing {
 
 namespace net = boost::asio;
@@ -28,6 +30,11 @@ class WebSocketClient::Impl {
  public:
   Impl(std::uint16_t port, std::string_view target) : ws_(io_) {
     beast::get_lowest_layer(ws_).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    if (target.find("token=") == std::string_view::npos) {  // else the URL carries one
+      ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+        request.set(bhttp::field::authorization, "Bearer " + std::string(kTestAdminKey));
+      }));
+    }
     ws_.handshake("127.0.0.1:" + std::to_string(port), std::string(target));
   }
 
@@ -114,6 +121,7 @@ int TryWebSocketUpgrade(std::uint16_t port, std::string_view target, bool upgrad
   stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, std::string(target), 11};
   request.set(bhttp::field::host, "127.0.0.1");
+  request.set(bhttp::field::authorization, "Bearer " + std::string(kTestAdminKey));
   if (upgrade) {
     request.set(bhttp::field::connection, "Upgrade");
     request.set(bhttp::field::upgrade, "websocket");

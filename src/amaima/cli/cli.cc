@@ -14,6 +14,7 @@
 #include "amaima/core/clock.h"
 #include "amaima/core/hashing.h"
 #include "amaima/core/ids.h"
+#include "amaima/governance/governance.h"
 #include "amaima/routing/device_profile.h"
 #include "amaima/routing/features.h"
 #include "amaima/routing/policy.h"
@@ -22,6 +23,7 @@
 #include "amaima/server/query_hash_key.h"
 #include "amaima/server/server.h"
 #include "amaima/storage/sqlite/sqlite_decision_store.h"
+#include "amaima/storage/sqlite/sqlite_governance_store.h"
 
 #include <CLI/CLI.hpp>
 
@@ -253,6 +255,127 @@ int CheckConfig(const std::string& path) {
 
 }  // namespace
 
+// The operator at the terminal: a system administrator with local access to the database.
+Principal CliOperator() {
+  Principal principal;
+  principal.authenticated = true;
+  principal.org_id = std::string(governance::kSystemOrg);
+  principal.role = Role::kAdmin;
+  const char* user = std::getenv("USER");
+  principal.user_id = std::string("cli:") + (user != nullptr ? user : "operator");
+  return principal;
+}
+
+struct KeyFlags {
+  ConfigFlags config{};
+  std::string org{};
+  std::string role{"user"};
+  std::string name{};
+  int expires_in_days{0};
+  std::string key_id{};
+};
+
+Result<std::unique_ptr<storage::SqliteGovernanceStore>> OpenGovernance(const ConfigFlags& flags) {
+  Result<config::Config> loaded = LoadFor(flags);
+  if (!loaded) {
+    return loaded.error();
+  }
+  if (Result<std::string> dir = server::PrepareDataDir(*loaded, true); !dir) {
+    return dir.error();
+  }
+  return storage::SqliteGovernanceStore::Open(server::SqlitePath(*loaded));
+}
+
+boost::json::object KeyJson(const storage::StoredApiKey& key) {
+  boost::json::object out{{"key_id", key.key_id}, {"org_id", key.org_id},
+                          {"name", key.name},     {"role", RoleName(key.role)},
+                          {"prefix", key.prefix}, {"created_at_ms", key.created_at_ms}};
+  out["expires_at_ms"] = key.expires_at_ms ? boost::json::value(*key.expires_at_ms) : nullptr;
+  out["revoked_at_ms"] = key.revoked_at_ms ? boost::json::value(*key.revoked_at_ms) : nullptr;
+  return out;
+}
+
+// `amaima keys create|list|revoke`: the admin API's key operations from the terminal.
+int KeysCommand(const KeyFlags& flags, std::string_view action) {
+  auto store = OpenGovernance(flags.config);
+  if (!store) {
+    return PrintError(store.error());
+  }
+  SystemClock clock;
+  IdGenerator ids(clock);
+  governance::ApiKeyAuthenticator keys(**store, clock, std::chrono::seconds(0));
+  governance::Governance governance(**store, keys, ids, clock);
+  const Principal actor = CliOperator();
+  if (action == "create") {
+    if (Result<storage::StoredOrg> org = (*store)->GetOrg(flags.org); !org) {
+      if (org.error().code != ErrorCode::kNotFound) {
+        return PrintError(org.error());
+      }
+      if (auto created = governance.CreateOrg(actor, flags.org, flags.org); !created) {
+        return PrintError(created.error());
+      }
+    }
+    governance::NewApiKey request;
+    request.org_id = flags.org;
+    request.role = ParseRole(flags.role).value_or(Role::kUser);
+    request.name = flags.name;
+    if (flags.expires_in_days > 0) {
+      request.expires_at_ms =
+          UnixMillis(clock.Now()) + std::int64_t{flags.expires_in_days} * 86'400'000;
+    }
+    Result<governance::CreatedApiKey> created = governance.CreateKey(actor, request);
+    if (!created) {
+      return PrintError(created.error());
+    }
+    boost::json::object out = KeyJson(created->record);
+    out["key"] = created->secret;
+    PrintJson(boost::json::serialize(out), true);
+    std::fprintf(stderr, "The key is shown only now; store it safely.\n");
+    return 0;
+  }
+  if (action == "list") {
+    Result<std::vector<storage::StoredApiKey>> listed = governance.ListKeys(actor, flags.org);
+    if (!listed) {
+      return PrintError(listed.error());
+    }
+    boost::json::array data;
+    for (const storage::StoredApiKey& key : *listed) {
+      data.emplace_back(KeyJson(key));
+    }
+    PrintJson(boost::json::serialize(boost::json::object{{"data", std::move(data)}}), true);
+    return 0;
+  }
+  Result<storage::StoredApiKey> revoked = governance.RevokeKey(actor, flags.key_id);
+  if (!revoked) {
+    return PrintError(revoked.error());
+  }
+  PrintJson(boost::json::serialize(KeyJson(*revoked)), true);
+  return 0;
+}
+
+// `amaima audit verify`: walks the hash chain; exit 0 when whole, 1 naming the first
+// broken row.
+int VerifyAudit(const ConfigFlags& flags) {
+  auto store = OpenGovernance(flags);
+  if (!store) {
+    return PrintError(store.error());
+  }
+  Result<storage::AuditVerification> verified = (*store)->VerifyAudit();
+  if (!verified) {
+    return PrintError(verified.error());
+  }
+  if (verified->first_broken_seq.has_value()) {
+    std::printf("audit chain BROKEN at row %lld: %s (%lld rows read)\n",
+                static_cast<long long>(*verified->first_broken_seq),  // NOLINT(google-runtime-int)
+                verified->problem.c_str(),
+                static_cast<long long>(verified->rows));  // NOLINT(google-runtime-int)
+    return kExitRuntime;
+  }
+  std::printf("audit chain intact: %lld rows\n",
+              static_cast<long long>(verified->rows));  // NOLINT(google-runtime-int)
+  return 0;
+}
+
 int RunCli(int argc, char** argv) {
   CLI::App app{"AMAIMA — AI control plane: classify, route, record and explain every query"};
   app.require_subcommand(1);
@@ -306,6 +429,30 @@ int RunCli(int argc, char** argv) {
 
   CLI::App* version = app.add_subcommand("version", "Print the version");
 
+  CLI::App* keys_cmd = app.add_subcommand("keys", "API keys (create, list, revoke)");
+  keys_cmd->require_subcommand(1);
+  KeyFlags key_flags;
+  CLI::App* key_create = keys_cmd->add_subcommand("create", "Create a key; prints it once");
+  AddConfigFlags(*key_create, key_flags.config);
+  key_create->add_option("--org", key_flags.org, "Organisation (created if missing)")->required();
+  key_create->add_option("--role", key_flags.role, "admin | user | viewer")
+      ->check(CLI::IsMember({"admin", "user", "viewer"}));
+  key_create->add_option("--name", key_flags.name, "A label shown in lists");
+  key_create->add_option("--expires-in-days", key_flags.expires_in_days, "Expiry (0 = never)")
+      ->check(CLI::Range(0, 3650));
+  CLI::App* key_list = keys_cmd->add_subcommand("list", "Keys, newest first");
+  AddConfigFlags(*key_list, key_flags.config);
+  key_list->add_option("--org", key_flags.org, "Only this organisation");
+  CLI::App* key_revoke = keys_cmd->add_subcommand("revoke", "Revoke a key by id");
+  AddConfigFlags(*key_revoke, key_flags.config);
+  key_revoke->add_option("id", key_flags.key_id, "Key id")->required();
+
+  CLI::App* audit_cmd = app.add_subcommand("audit", "The audit trail");
+  audit_cmd->require_subcommand(1);
+  ConfigFlags audit_flags;
+  CLI::App* audit_verify = audit_cmd->add_subcommand("verify", "Check the hash chain");
+  AddConfigFlags(*audit_verify, audit_flags);
+
   AddRouterCommands(app);
 
   try {
@@ -327,6 +474,13 @@ int RunCli(int argc, char** argv) {
   }
   if (show->parsed()) {
     return ShowDecision(decisions_flags, decision_id, compact);
+  }
+  if (key_create->parsed() || key_list->parsed() || key_revoke->parsed()) {
+    return KeysCommand(key_flags,
+                       key_create->parsed() ? "create" : (key_list->parsed() ? "list" : "revoke"));
+  }
+  if (audit_verify->parsed()) {
+    return VerifyAudit(audit_flags);
   }
   if (check->parsed()) {
     return CheckConfig(config_file);

@@ -1,6 +1,7 @@
 #include "amaima/server/server.h"
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "amaima/api/admin/admin_api.h"
 #include "amaima/api/anthropic/anthropic_api.h"
 #include "amaima/api/openai/openai_api.h"
 #include "amaima/api/v1/v1_api.h"
@@ -29,9 +31,11 @@
 #include "amaima/server/build_pipeline.h"
 #include "amaima/server/build_router.h"
 #include "amaima/server/query_hash_key.h"
+#include "amaima/server/request_authenticator.h"
 #include "amaima/server/store_recorder.h"
 #include "amaima/storage/decision_writer.h"
 #include "amaima/storage/sqlite/sqlite_decision_store.h"
+#include "amaima/storage/sqlite/sqlite_governance_store.h"
 #include "amaima/telemetry/gateway_metrics.h"
 #include "amaima/telemetry/logger.h"
 #include "amaima/telemetry/metrics.h"
@@ -58,6 +62,10 @@ struct Server::Parts {
   std::unique_ptr<net::thread_pool> blocking_pool;
   std::unique_ptr<storage::SqliteDecisionStore> store;
   std::unique_ptr<storage::DecisionWriter> writer;
+  std::unique_ptr<storage::SqliteGovernanceStore> governance_store;
+  std::unique_ptr<governance::ApiKeyAuthenticator> keys;
+  std::unique_ptr<governance::Governance> governance;
+  std::unique_ptr<api::AdminApi> admin;
   std::unique_ptr<routing::Router> router;
   std::unique_ptr<api::DecisionFeed> decision_feed;  // Before the recorder, which may publish.
   std::unique_ptr<StoreDecisionRecorder> recorder;
@@ -231,6 +239,32 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
     });
   }
 
+  // Governance: keys, orgs, audit. At first start an admin key is created: the secret from
+  // AMAIMA_ADMIN_API_KEY, or a generated one printed once.
+  auto governance_store = storage::SqliteGovernanceStore::Open(sqlite.path);
+  if (!governance_store) {
+    return PartFailed("governance store", governance_store.error());
+  }
+  parts->governance_store = std::move(*governance_store);
+  parts->keys = std::make_unique<governance::ApiKeyAuthenticator>(
+      *parts->governance_store, parts->clock, std::chrono::seconds(5));
+  parts->governance = std::make_unique<governance::Governance>(
+      *parts->governance_store, *parts->keys, *parts->ids, parts->clock);
+  {
+    const char* chosen = std::getenv("AMAIMA_ADMIN_API_KEY");
+    Result<std::string> generated = parts->governance->Bootstrap(chosen == nullptr ? "" : chosen);
+    if (!generated) {
+      return PartFailed("bootstrap admin key", generated.error());
+    }
+    if (!generated->empty()) {
+      // Printed once, to the terminal of the first start; only its hash is stored.
+      std::fprintf(stderr,
+                   "\nFirst start: an admin API key was created for organisation 'default'.\n"
+                   "It is shown only now; store it safely:\n\n    %s\n\n",
+                   generated->c_str());
+    }
+  }
+
   const routing::DeviceProfile device = routing::DetectDeviceProfile();
   auto router = BuildRouter(config, device, *hash_key, *parts->ids, parts->clock);
   if (!router) {
@@ -292,6 +326,8 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   parts->ws = std::make_unique<api::WsApi>(*parts->pipeline, *parts->decision_feed, *parts->ids,
                                            parts->clock, std::move(ws_open_stream));
   parts->ws->Register(*parts->routes);
+  parts->admin = std::make_unique<api::AdminApi>(*parts->governance, *parts->blocking_pool);
+  parts->admin->Register(*parts->routes);
 
   http::HttpServerOptions http_options;
   http_options.host = config.server.host;
@@ -300,10 +336,18 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   http_options.idle_timeout = config.server.idle_timeout;
   http_options.request_timeout = config.server.request_timeout;
   {
+    governance::ApiKeyAuthenticator* keys = parts->keys.get();
+    net::thread_pool* pool = parts->blocking_pool.get();
+    http_options.authenticator = [keys, pool](const http::HttpRequest& request) {
+      return AuthenticateRequest(*keys, *pool, request);
+    };
+  }
+  {
     const Parts* p = parts.get();
-    parts->routes->Add("GET", "/metrics", [p](http::HttpRequest& /*request*/) {
-      return ServeMetrics(&p->metrics_registry, p->metrics.get(), p->http.get());
-    });
+    parts->routes->Add("GET", "/metrics", Permission::kReadAnalytics,
+                       [p](http::HttpRequest& /*request*/) {
+                         return ServeMetrics(&p->metrics_registry, p->metrics.get(), p->http.get());
+                       });
   }
   telemetry::Logger* access_log = config.observability.access_log ? parts->logger.get() : nullptr;
   const telemetry::GatewayMetrics* metrics = parts->metrics.get();

@@ -101,7 +101,8 @@ AnthropicApi::AnthropicApi(const config::Config& config, const pipeline::Pipelin
     : config_(config), pipeline_(pipeline), execution_(execution), clock_(clock) {}
 
 void AnthropicApi::Register(http::RouteTable& routes) {
-  routes.Add("POST", "/v1/messages", [this](HttpRequest& r) { return Messages(r); });
+  routes.Add("POST", "/v1/messages", Permission::kQuery,
+             [this](HttpRequest& r) { return Messages(r); });
 }
 
 net::awaitable<HttpResponse> AnthropicApi::Messages(HttpRequest& request) {
@@ -115,18 +116,20 @@ net::awaitable<HttpResponse> AnthropicApi::Messages(HttpRequest& request) {
   }
   pipeline::Exchange exchange;
   exchange.request_id = request.request_id;
-  exchange.org_id = "default";
+  exchange.org_id = request.principal.Org();
   exchange.started = started;
   exchange.route_request = std::move(parsed->route);
-  exchange.route_request.execution_mode = config_.execution.mode;
+  const bool executes = execution_ != nullptr && request.principal.execution_allowed;
+  exchange.route_request.execution_mode =
+      executes ? config_.execution.mode : config::ExecutionMode::kDecisionOnly;
   // Executing: the decision is written alongside the upstream call, not before it.
-  exchange.await_decision_commit = execution_ == nullptr;
+  exchange.await_decision_commit = !executes;
   Status decided = co_await pipeline_.Run(exchange);
   if (!decided) {
     co_return AnthropicErrorResponse(decided.error(), request.request_id);
   }
   const routing::Decision& decision = *exchange.decision;
-  if (execution_ == nullptr) {
+  if (!executes) {
     co_return AnthropicErrorResponse(ExecutionDisabled(decision.decision_id), request.request_id);
   }
   const std::string id = anthropic::MessageIdFor(decision.decision_id);

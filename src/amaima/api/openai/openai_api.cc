@@ -141,9 +141,12 @@ OpenAiApi::OpenAiApi(const config::Config& config, const pipeline::Pipeline& pip
       clock_(clock) {}
 
 void OpenAiApi::Register(http::RouteTable& routes) {
-  routes.Add("POST", "/v1/chat/completions", [this](HttpRequest& r) { return ChatCompletions(r); });
-  routes.Add("POST", "/v1/embeddings", [this](HttpRequest& r) { return Embeddings(r); });
-  routes.Add("GET", "/v1/models", [this](HttpRequest& r) { return Models(r); });
+  routes.Add("POST", "/v1/chat/completions", Permission::kQuery,
+             [this](HttpRequest& r) { return ChatCompletions(r); });
+  routes.Add("POST", "/v1/embeddings", Permission::kQuery,
+             [this](HttpRequest& r) { return Embeddings(r); });
+  routes.Add("GET", "/v1/models", Permission::kReadAnalytics,
+             [this](HttpRequest& r) { return Models(r); });
 }
 
 net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
@@ -161,17 +164,19 @@ net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
   }
   pipeline::Exchange exchange;
   exchange.request_id = request.request_id;
-  exchange.org_id = "default";
+  exchange.org_id = request.principal.Org();
   exchange.started = started;
   exchange.route_request = std::move(query->route);
-  exchange.route_request.execution_mode = config_.execution.mode;
-  exchange.await_decision_commit = execution_ == nullptr;
+  const bool executes = execution_ != nullptr && request.principal.execution_allowed;
+  exchange.route_request.execution_mode =
+      executes ? config_.execution.mode : config::ExecutionMode::kDecisionOnly;
+  exchange.await_decision_commit = !executes;
   Status decided = co_await pipeline_.Run(exchange);
   if (!decided) {
     co_return OpenAiErrorResponse(decided.error(), request.request_id);
   }
   const routing::Decision& decision = *exchange.decision;
-  if (execution_ == nullptr) {
+  if (!executes) {
     co_return OpenAiErrorResponse(ExecutionDisabled(decision.decision_id), request.request_id);
   }
   const std::string id = "chatcmpl-" + decision.decision_id;
@@ -230,7 +235,7 @@ net::awaitable<HttpResponse> OpenAiApi::Embeddings(HttpRequest& request) {
   if (found == config_.models.end() || !HasCapability(found->second, "embeddings")) {
     co_return OpenAiErrorResponse(ModelNotFound(parsed->model), request.request_id);
   }
-  if (executor_ == nullptr) {
+  if (executor_ == nullptr || !request.principal.execution_allowed) {
     co_return OpenAiErrorResponse(Fail(ErrorCode::kUnavailable, "SYSTEM_EXECUTION_DISABLED",
                                        "execution is disabled (execution_mode: decision-only)"),
                                   request.request_id);

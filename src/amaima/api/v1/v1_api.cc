@@ -28,7 +28,6 @@ using http::HttpResponse;
 constexpr std::string_view kSimulationOutput = "Simulation only - no execution.";
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 500;
-constexpr std::string_view kDefaultOrg = "default";
 
 HttpResponse JsonResponse(int status, std::string body) {
   HttpResponse response;
@@ -169,17 +168,25 @@ V1Api::V1Api(const pipeline::Pipeline& pipeline, storage::DecisionStore& store,
 void V1Api::Register(http::RouteTable& routes) {
   // The handlers are plain lambdas returning the member coroutine's awaitable
   // (not coroutine lambdas): `this` outlives the route table's use.
-  routes.Add("POST", "/v1/simulate", [this](HttpRequest& r) { return Simulate(r); });
-  routes.Add("POST", "/v1/query", [this](HttpRequest& r) { return Query(r); });
-  routes.Add("POST", "/v1/execute", [this](HttpRequest& r) { return Execute(r); });
-  routes.Add("GET", "/v1/decisions/{id}", [this](HttpRequest& r) { return GetDecision(r); });
-  routes.Add("GET", "/v1/decisions/{id}/executions",
+  routes.Add("POST", "/v1/simulate", Permission::kQuery,
+             [this](HttpRequest& r) { return Simulate(r); });
+  routes.Add("POST", "/v1/query", Permission::kQuery, [this](HttpRequest& r) { return Query(r); });
+  routes.Add("POST", "/v1/execute", Permission::kQuery,
+             [this](HttpRequest& r) { return Execute(r); });
+  routes.Add("GET", "/v1/decisions/{id}", Permission::kReadOwnDecisions,
+             [this](HttpRequest& r) { return GetDecision(r); });
+  routes.Add("GET", "/v1/decisions/{id}/executions", Permission::kReadOwnDecisions,
              [this](HttpRequest& r) { return ListExecutions(r); });
-  routes.Add("GET", "/v1/decisions", [this](HttpRequest& r) { return ListDecisions(r); });
-  routes.Add("POST", "/v1/feedback", [this](HttpRequest& r) { return PostFeedback(r); });
-  routes.Add("GET", "/health/live", [this](HttpRequest& r) { return Live(r); });
-  routes.Add("GET", "/health/ready", [this](HttpRequest& r) { return Ready(r); });
-  routes.Add("GET", "/v1/health", [this](HttpRequest& r) { return Health(r); });
+  routes.Add("GET", "/v1/decisions", Permission::kReadOwnDecisions,
+             [this](HttpRequest& r) { return ListDecisions(r); });
+  routes.Add("POST", "/v1/feedback", Permission::kFeedback,
+             [this](HttpRequest& r) { return PostFeedback(r); });
+  routes.Add("GET", "/health/live", Permission::kPublic,
+             [this](HttpRequest& r) { return Live(r); });
+  routes.Add("GET", "/health/ready", Permission::kPublic,
+             [this](HttpRequest& r) { return Ready(r); });
+  routes.Add("GET", "/v1/health", Permission::kPublic,
+             [this](HttpRequest& r) { return Health(r); });
 }
 
 boost::asio::awaitable<Result<V1Api::Decided>> V1Api::Decide(HttpRequest& request,
@@ -196,13 +203,15 @@ boost::asio::awaitable<Result<V1Api::Decided>> V1Api::Decide(HttpRequest& reques
   decided.has_messages = parsed->has_messages;
   pipeline::Exchange& exchange = decided.exchange;
   exchange.request_id = request.request_id;
-  exchange.org_id = std::string(kDefaultOrg);
+  exchange.org_id = request.principal.Org();
   exchange.started = clock_.Monotonic();
   exchange.route_request = std::move(parsed->route);
-  exchange.route_request.execution_mode = info_.execution_mode;
+  const bool executes = execution_.handler != nullptr && request.principal.execution_allowed;
+  exchange.route_request.execution_mode =
+      executes ? info_.execution_mode : config::ExecutionMode::kDecisionOnly;
   exchange.route_request.simulate_only = simulate_only;
   // Executing: the decision is written alongside the upstream call, not before it.
-  exchange.await_decision_commit = simulate_only || execution_.handler == nullptr;
+  exchange.await_decision_commit = simulate_only || !executes;
   Status status = co_await pipeline_.Run(exchange);
   if (!status) {
     co_return status.error();
@@ -227,7 +236,7 @@ boost::asio::awaitable<HttpResponse> V1Api::Query(HttpRequest& request) {
     co_return http::ErrorResponse(decided.error(), request.request_id);
   }
   pipeline::Exchange& exchange = decided->exchange;
-  if (execution_.handler == nullptr) {
+  if (execution_.handler == nullptr || !request.principal.execution_allowed) {
     // Decision-only: the decision plus the simulation marker, the decision spliced in as
     // recorded.
     std::string body;
@@ -322,10 +331,10 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
                                       : stored.error(),
                                   request.request_id);
   }
-  if (execution_.handler == nullptr) {
+  if (execution_.handler == nullptr || !request.principal.execution_allowed) {
     // The client keeps the decision id to retry once execution is enabled.
-    co_return http::ErrorResponse(ExecutionDisabled(decision_id, info_.execution_mode),
-                                  request.request_id);
+    co_return http::ErrorResponse(
+        ExecutionDisabled(decision_id, config::ExecutionMode::kDecisionOnly), request.request_id);
   }
   if (!stored->simulated) {
     co_return http::ErrorResponse(

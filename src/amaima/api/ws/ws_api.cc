@@ -23,7 +23,8 @@ WsApi::~WsApi() = default;
 
 void WsApi::Register(http::RouteTable& routes) {
   // A plain lambda returning the member coroutine's awaitable (not a coroutine lambda).
-  routes.Add("GET", "/v1/ws", [this](http::HttpRequest& r) { return Upgrade(r); });
+  routes.Add("GET", "/v1/ws", Permission::kQuery,
+             [this](http::HttpRequest& r) { return Upgrade(r); });
 }
 
 boost::asio::awaitable<http::HttpResponse> WsApi::Upgrade(http::HttpRequest& request) {

@@ -617,6 +617,27 @@ class HttpServer::Impl {
     }
   }
 
+  // Authenticates `request` and checks that its role grants `permission`.
+  net::awaitable<Status> Authorize(HttpRequest& request, Permission permission) {
+    if (!options_.authenticator) {
+      co_return Fail(ErrorCode::kUnauthenticated, "AUTH_REQUIRED",
+                     "this route needs credentials and none can be checked");
+    }
+    Result<Principal> principal = co_await options_.authenticator(request);
+    if (!principal) {
+      co_return principal.error();
+    }
+    if (!RoleAllows(principal->role, permission)) {
+      co_return Fail(ErrorCode::kPermissionDenied, "AUTH_FORBIDDEN",
+                     "role " + std::string(RoleName(principal->role)) + " may not "
+                         + std::string(PermissionName(permission)))
+          .With("permission", std::string(PermissionName(permission)))
+          .With("role", std::string(RoleName(principal->role)));
+    }
+    request.principal = std::move(*principal);
+    co_return Status{};
+  }
+
   net::awaitable<HttpResponse> Dispatch(HttpRequest& request) {
     RouteTable::Match match = routes_.Find(request.method, request.path);
     if (match.status == RouteTable::MatchStatus::kNotFound) {
@@ -640,6 +661,16 @@ class HttpServer::Impl {
     }
     request.path_params = std::move(match.params);
     request.route = *match.pattern;
+    if (match.permission != Permission::kPublic) {
+      Status allowed = co_await Authorize(request, match.permission);
+      if (!allowed) {
+        HttpResponse denied = ErrorResponse(allowed.error(), request.request_id);
+        if (allowed.error().code == ErrorCode::kUnauthenticated) {
+          denied.headers.emplace_back("www-authenticate", "Bearer realm=\"amaima\"");
+        }
+        co_return denied;
+      }
+    }
     try {
       co_return co_await (*match.handler)(request);
     } catch (const std::exception& e) {

@@ -26,6 +26,9 @@ struct HttpServerOptions {
   // How long a WebSocket peer has to answer the server's close frame (shutdown, policy
   // close) before the socket is closed. WebSocket messages are limited to body_limit_bytes.
   std::chrono::milliseconds websocket_close_timeout{5000};
+  // Establishes the principal of every request to a non-public route. Without one, only
+  // public routes are served (default deny).
+  Authenticator authenticator{};
 };
 
 // Counters the server keeps; read them for /metrics and tests.

@@ -29,10 +29,11 @@ namespace net = boost::asio;
 class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    routes_.Add("POST", "/echo", [](HttpRequest& r) { return Echo(r); });
-    routes_.Add("GET", "/gate", [this](HttpRequest& r) { return Gated(r); });
-    routes_.Add("GET", "/throw", [](HttpRequest& r) { return Throw(r); });
-    routes_.Add("GET", "/stream", [this](HttpRequest& r) { return Streamed(r); });
+    routes_.Add("POST", "/echo", Permission::kPublic, [](HttpRequest& r) { return Echo(r); });
+    routes_.Add("GET", "/gate", Permission::kPublic, [this](HttpRequest& r) { return Gated(r); });
+    routes_.Add("GET", "/throw", Permission::kPublic, [](HttpRequest& r) { return Throw(r); });
+    routes_.Add("GET", "/stream", Permission::kPublic,
+                [this](HttpRequest& r) { return Streamed(r); });
     HttpServerOptions options;
     options.port = 0;
     options.body_limit_bytes = 1024;

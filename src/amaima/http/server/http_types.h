@@ -11,6 +11,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "amaima/core/access.h"
+#include "amaima/core/result.h"
 #include "amaima/http/server/websocket.h"
 
 namespace amaima::http {
@@ -31,6 +33,9 @@ struct HttpRequest {
   // The pattern of the route that matched ("/v1/decisions/{id}"); empty when none did. A
   // bounded label for metrics, unlike `path`.
   std::string_view route{};
+  // Who sent it: set by the server's authenticator before the handler runs (empty on
+  // public routes).
+  Principal principal{};
 
   // Returns the first header named `name` (lower case), if any.
   std::optional<std::string_view> Header(std::string_view name) const;
@@ -75,6 +80,10 @@ struct HttpResponse {
 // call (the session co_awaits it). Must not throw for expected failures: return an
 // error response (ErrorResponse in error_mapping.h).
 using Handler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
+
+// Establishes who sent a request from its credentials (headers, query token). Returns
+// kUnauthenticated for missing or bad credentials. Called on the connection's strand.
+using Authenticator = std::function<boost::asio::awaitable<Result<Principal>>(const HttpRequest&)>;
 
 // Decodes %XX escapes and '+' (as space) of a query-string component.
 std::string PercentDecode(std::string_view text);

@@ -23,9 +23,11 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 
 }  // namespace
 
-void RouteTable::Add(std::string method, std::string pattern, Handler handler) {
+void RouteTable::Add(std::string method, std::string pattern, Permission permission,
+                     Handler handler) {
   Route route;
   route.method = std::move(method);
+  route.permission = permission;
   for (const std::string_view segment : SplitPath(pattern)) {
     route.segments.emplace_back(segment);
   }
@@ -58,6 +60,7 @@ RouteTable::Match RouteTable::Find(std::string_view method, std::string_view pat
       result.status = MatchStatus::kFound;
       result.handler = &route.handler;
       result.pattern = &route.pattern;
+      result.permission = route.permission;
       result.params = std::move(params);
       return result;
     }
@@ -68,6 +71,15 @@ RouteTable::Match RouteTable::Find(std::string_view method, std::string_view pat
     result.status = MatchStatus::kMethodNotAllowed;
   }
   return result;
+}
+
+std::vector<RouteTable::Declared> RouteTable::List() const {
+  std::vector<Declared> out;
+  out.reserve(routes_.size());
+  for (const Route& route : routes_) {
+    out.push_back({route.method, route.pattern, route.permission});
+  }
+  return out;
 }
 
 }  // namespace amaima::http

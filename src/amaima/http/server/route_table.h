@@ -4,12 +4,14 @@
 #include <string_view>
 #include <vector>
 
+#include "amaima/core/access.h"
 #include "amaima/http/server/http_types.h"
 
 namespace amaima::http {
 
 // Maps (method, path) to a handler. Patterns are literal segments and `{name}`
-// placeholders ("/v1/decisions/{id}"). Built at start-up, then read-only.
+// placeholders ("/v1/decisions/{id}"). Every route declares the permission a caller needs
+// (default deny: there is no route without one). Built at start-up, then read-only.
 //
 // @par Thread Safety
 // Add() before serving; Match() is const and thread-safe afterwards.
@@ -21,11 +23,22 @@ class RouteTable {
     MatchStatus status{MatchStatus::kNotFound};
     const Handler* handler{nullptr};
     const std::string* pattern{nullptr};  // The matched route's pattern, "/v1/decisions/{id}".
+    Permission permission{Permission::kManageOrg};
     std::vector<std::pair<std::string, std::string>> params{};
     std::vector<std::string> allowed_methods{};  // Filled for kMethodNotAllowed.
   };
 
-  void Add(std::string method, std::string pattern, Handler handler);
+  // What a route declares, for listings and the route x role test.
+  struct Declared {
+    std::string method{};
+    std::string pattern{};
+    Permission permission{};
+  };
+
+  void Add(std::string method, std::string pattern, Permission permission, Handler handler);
+
+  // Every route, in the order added.
+  std::vector<Declared> List() const;
 
   // Finds the route for `method` and `path`. HEAD matches GET routes.
   Match Find(std::string_view method, std::string_view path) const;
@@ -35,6 +48,7 @@ class RouteTable {
     std::string method{};
     std::vector<std::string> segments{};
     std::string pattern{};
+    Permission permission{};
     Handler handler{};
   };
 

@@ -11,9 +11,9 @@ boost::asio::awaitable<HttpResponse> Ok(HttpRequest& /*request*/) {
 
 TEST(RouteTableTest, MatchesLiteralAndParameterSegments) {
   RouteTable routes;
-  routes.Add("GET", "/v1/decisions", Ok);
-  routes.Add("GET", "/v1/decisions/{id}", Ok);
-  routes.Add("POST", "/v1/simulate", Ok);
+  routes.Add("GET", "/v1/decisions", Permission::kReadOwnDecisions, Ok);
+  routes.Add("GET", "/v1/decisions/{id}", Permission::kReadOwnDecisions, Ok);
+  routes.Add("POST", "/v1/simulate", Permission::kQuery, Ok);
 
   const auto list = routes.Find("GET", "/v1/decisions");
   const auto one = routes.Find("GET", "/v1/decisions/abc");

@@ -30,7 +30,7 @@ constexpr int kMessagesPerWriter = 50;
 class WebSocketTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    routes_.Add("GET", "/ws", [this](HttpRequest& r) { return Upgrade(r); });
+    routes_.Add("GET", "/ws", Permission::kPublic, [this](HttpRequest& r) { return Upgrade(r); });
     HttpServerOptions options;
     options.port = 0;
     options.body_limit_bytes = 1024;

@@ -1,0 +1,239 @@
+// Governance end to end on the real binary: API keys and roles on every route, the admin
+// API, the per-organisation execution switch, and the audit chain checked by
+// `amaima audit verify` after the database is tampered with.
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "test/support/http_client.h"
+#include "test/support/server_process.h"
+#include "test/support/test_credentials.h"
+
+namespace amaima::testing {
+namespace {
+
+namespace json = boost::json;
+
+json::value Parse(const ClientResponse& response) {
+  return json::parse(response.body);
+}
+
+std::string ErrorCode(const ClientResponse& response) {
+  return std::string(Parse(response).at("error").at("code").as_string());
+}
+
+// The roles each route admits: seed 001 §8.1 mapped onto the routes (docs/governance.md).
+// A route missing here fails the test, so every new route must declare its roles.
+const std::map<std::string, std::set<std::string>>& ExpectedRoles() {
+  static const std::map<std::string, std::set<std::string>> roles = {
+      {"GET /health/live", {"anonymous", "viewer", "user", "admin"}},
+      {"GET /health/ready", {"anonymous", "viewer", "user", "admin"}},
+      {"GET /v1/health", {"anonymous", "viewer", "user", "admin"}},
+      {"POST /v1/simulate", {"user", "admin"}},
+      {"POST /v1/query", {"user", "admin"}},
+      {"POST /v1/execute", {"user", "admin"}},
+      {"POST /v1/feedback", {"user", "admin"}},
+      {"POST /v1/chat/completions", {"user", "admin"}},
+      {"POST /v1/embeddings", {"user", "admin"}},
+      {"POST /v1/messages", {"user", "admin"}},
+      {"GET /v1/ws", {"user", "admin"}},
+      {"GET /v1/decisions", {"viewer", "user", "admin"}},
+      {"GET /v1/decisions/{id}", {"viewer", "user", "admin"}},
+      {"GET /v1/decisions/{id}/executions", {"viewer", "user", "admin"}},
+      {"GET /v1/models", {"viewer", "user", "admin"}},
+      {"GET /metrics", {"viewer", "user", "admin"}},
+      {"GET /v1/audit", {"admin"}},
+      {"GET /v1/admin/orgs", {"admin"}},
+      {"POST /v1/admin/orgs", {"admin"}},
+      {"PUT /v1/admin/orgs/{id}/execution-mode", {"admin"}},
+      {"GET /v1/admin/keys", {"admin"}},
+      {"POST /v1/admin/keys", {"admin"}},
+      {"DELETE /v1/admin/keys/{id}", {"admin"}},
+      {"GET /v1/admin/routes", {"admin"}},
+  };
+  return roles;
+}
+
+class GovernanceIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = MakeTempDir();
+    server_ = std::make_unique<ServerProcess>(data_dir_);
+    server_->Start();
+    admin_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  // Creates a key through the admin API and returns its secret.
+  std::string CreateKey(const std::string& role, const std::string& org = "") {
+    json::object body{{"role", role}, {"name", role + " key"}};
+    if (!org.empty()) {
+      body["org_id"] = org;
+    }
+    const ClientResponse created = admin_->Post("/v1/admin/keys", json::serialize(body));
+    EXPECT_EQ(created.status, 201) << created.body;
+    return std::string(Parse(created).at("key").as_string());
+  }
+
+  std::string data_dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> admin_;
+};
+
+TEST_F(GovernanceIntegrationTest, EveryRouteAdmitsExactlyTheRolesOfTheMatrix) {
+  std::map<std::string, std::unique_ptr<HttpClient>> clients;
+  clients["anonymous"] = std::make_unique<HttpClient>(server_->port(), "");
+  for (const std::string role : {"viewer", "user", "admin"}) {
+    clients[role] = std::make_unique<HttpClient>(server_->port(), CreateKey(role));
+  }
+  const ClientResponse listed = admin_->Get("/v1/admin/routes");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  std::set<std::string> seen;
+  const json::value routes = Parse(listed);
+  for (const json::value& route : routes.at("data").as_array()) {
+    const std::string method(route.at("method").as_string());
+    std::string path(route.at("pattern").as_string());
+    const std::string name = method + " " + path;
+    seen.insert(name);
+    const auto expected = ExpectedRoles().find(name);
+    ASSERT_NE(expected, ExpectedRoles().end()) << name << " is not in the test's matrix";
+    for (const std::string placeholder : {"{id}"}) {
+      if (const auto at = path.find(placeholder); at != std::string::npos) {
+        path.replace(at, placeholder.size(), "does-not-exist");
+      }
+    }
+    for (const auto& [role, client] : clients) {
+      SCOPED_TRACE(name + " as " + role);
+      const ClientResponse answer = client->Request(method, path, "{}");
+      const bool allowed = expected->second.contains(role);
+      if (allowed) {
+        EXPECT_NE(answer.status, 401) << answer.body;
+        EXPECT_NE(answer.status, 403) << answer.body;
+      } else if (role == "anonymous") {
+        EXPECT_EQ(answer.status, 401) << answer.body;
+        EXPECT_EQ(ErrorCode(answer), "AUTH_REQUIRED");
+        EXPECT_EQ(answer.headers.count("www-authenticate"), 1U);
+      } else {
+        EXPECT_EQ(answer.status, 403) << answer.body;
+        EXPECT_EQ(ErrorCode(answer), "AUTH_FORBIDDEN");
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), ExpectedRoles().size()) << "a route of the matrix is not served";
+}
+
+TEST_F(GovernanceIntegrationTest, BadCredentialsAreRefusedAlikeAndRevocationIsImmediate) {
+  HttpClient stranger(server_->port(), "amk_0000000000000000000000000000000000000000000000000");
+  const ClientResponse refused = stranger.Post("/v1/simulate", R"({"query":"hi"})");
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(ErrorCode(refused), "AUTH_INVALID_API_KEY");
+  EXPECT_EQ(Parse(refused).at("error").at("request_id").as_string().empty(), false);
+
+  const ClientResponse created =
+      admin_->Post("/v1/admin/keys", R"({"role":"user","name":"ci","scopes":["ci"]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const json::value key = Parse(created);
+  const std::string secret(key.at("key").as_string());
+  EXPECT_EQ(key.at("prefix").as_string(), secret.substr(0, 12));
+  HttpClient user(server_->port(), secret);
+  EXPECT_EQ(user.Post("/v1/simulate", R"({"query":"hi"})").status, 200);
+  // The Anthropic SDK's header works as well as a bearer token.
+  HttpClient header_user(server_->port(), "");
+  EXPECT_EQ(header_user
+                .Request("POST", "/v1/simulate", R"({"query":"hi"})", "application/json",
+                         {{"x-api-key", secret}})
+                .status,
+            200);
+
+  const ClientResponse listed = admin_->Get("/v1/admin/keys");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find(secret), std::string::npos) << "a listing shows a secret";
+
+  const std::string key_id(key.at("key_id").as_string());
+  const ClientResponse revoked = admin_->Request("DELETE", "/v1/admin/keys/" + key_id);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_TRUE(Parse(revoked).at("revoked_at_ms").is_int64());
+  const ClientResponse after = user.Post("/v1/simulate", R"({"query":"hi"})");
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(ErrorCode(after), "AUTH_INVALID_API_KEY");
+}
+
+TEST_F(GovernanceIntegrationTest, AnOrgAdminSeesAndManagesOnlyItsOrg) {
+  ASSERT_EQ(admin_->Post("/v1/admin/orgs", R"({"org_id":"acme","name":"Acme"})").status, 201);
+  ASSERT_EQ(admin_->Post("/v1/admin/orgs", R"({"org_id":"globex"})").status, 201);
+  EXPECT_EQ(ErrorCode(admin_->Post("/v1/admin/orgs", R"({"org_id":"Not Valid"})")),
+            "VALIDATION_INVALID_VALUE");
+  HttpClient acme(server_->port(), CreateKey("admin", "acme"));
+  const ClientResponse foreign =
+      acme.Post("/v1/admin/keys", R"({"role":"user","org_id":"globex"})");
+  EXPECT_EQ(foreign.status, 403);
+  const ClientResponse orgs = acme.Get("/v1/admin/orgs");
+  ASSERT_EQ(orgs.status, 200);
+  ASSERT_EQ(Parse(orgs).at("data").as_array().size(), 1U);
+  const ClientResponse audit = acme.Get("/v1/audit");
+  ASSERT_EQ(audit.status, 200);
+  const json::value rows = Parse(audit);
+  for (const json::value& row : rows.at("data").as_array()) {
+    EXPECT_EQ(row.at("org_id").as_string(), "acme");
+  }
+}
+
+TEST_F(GovernanceIntegrationTest, TheExecutionSwitchIsAuditedAndTheChainVerifies) {
+  const ClientResponse switched = admin_->Request("PUT", "/v1/admin/orgs/default/execution-mode",
+                                                  R"({"execution_mode":"decision-only"})");
+  ASSERT_EQ(switched.status, 200) << switched.body;
+  EXPECT_EQ(Parse(switched).at("execution_mode").as_string(), "decision-only");
+  EXPECT_EQ(admin_
+                ->Request("PUT", "/v1/admin/orgs/default/execution-mode",
+                          R"({"execution_mode":"always"})")
+                .status,
+            400);
+  const ClientResponse audit = admin_->Get("/v1/audit?action=org.execution_mode");
+  ASSERT_EQ(audit.status, 200);
+  const json::array rows = Parse(audit).at("data").as_array();
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].at("details").at("to").as_string(), "decision-only");
+  EXPECT_TRUE(rows[0].at("actor").as_string().starts_with("key:"));
+  const ClientResponse page = admin_->Get("/v1/audit?limit=1");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(Parse(page).at("next_cursor").is_string());
+  EXPECT_EQ(admin_->Get("/v1/audit?limit=0").status, 400);
+
+  const std::vector<std::string> verify = {"audit", "verify", "--data-dir", data_dir_};
+  auto [intact_code, intact] = RunCommand(verify);
+  EXPECT_EQ(intact_code, 0) << intact;
+  EXPECT_NE(intact.find("intact"), std::string::npos) << intact;
+
+  // Someone with the database file rewrites history.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data_dir_ + "/amaima.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE audit_log SET actor = 'system' WHERE seq = 2", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto [broken_code, broken] = RunCommand(verify);
+  EXPECT_EQ(broken_code, 1) << broken;
+  EXPECT_NE(broken.find("BROKEN at row 2"), std::string::npos) << broken;
+}
+
+TEST_F(GovernanceIntegrationTest, TheCliCreatesKeysThatTheServerAccepts) {
+  auto [code, out] = RunCommand(
+      {"keys", "create", "--org", "initech", "--role", "viewer", "--data-dir", data_dir_});
+  ASSERT_EQ(code, 0) << out;
+  const std::string secret(json::parse(out).at("key").as_string());
+  HttpClient viewer(server_->port(), secret);
+  EXPECT_EQ(viewer.Get("/v1/decisions").status, 200);
+  EXPECT_EQ(viewer.Post("/v1/simulate", R"({"query":"hi"})").status, 403);
+  auto [list_code, listed] =
+      RunCommand({"keys", "list", "--org", "initech", "--data-dir", data_dir_});
+  EXPECT_EQ(list_code, 0);
+  EXPECT_EQ(listed.find(secret), std::string::npos);
+  EXPECT_NE(listed.find("viewer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace amaima::testing
