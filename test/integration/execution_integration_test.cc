@@ -498,9 +498,16 @@ TEST_F(ExecutionIntegrationTest, AClientThatLeavesCancelsItsNonStreamedUpstreamC
 
   EXPECT_TRUE(
       fake_->WaitFor([](const FakeProviderCounters& c) { return c.client_disconnects >= 1; }));
-  const ClientResponse listed = client_->Get("/v1/decisions?limit=1");
-  ASSERT_EQ(listed.status, 200);
-  const json::array decisions = json::parse(listed.body).at("data").as_array();
+  // The decision is written alongside the upstream call (ADR 0006): wait until it is listed.
+  json::array decisions;
+  for (int i = 0; i < 500 && decisions.empty(); ++i) {
+    const ClientResponse listed = client_->Get("/v1/decisions?limit=1");
+    ASSERT_EQ(listed.status, 200);
+    decisions = json::parse(listed.body).at("data").as_array();
+    if (decisions.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
   ASSERT_EQ(decisions.size(), 1U);
   const json::array executions =
       ExecutionsOf(std::string(decisions[0].at("decision_id").as_string()));

@@ -235,5 +235,53 @@ TEST_F(GovernanceIntegrationTest, TheCliCreatesKeysThatTheServerAccepts) {
   EXPECT_NE(listed.find("viewer"), std::string::npos);
 }
 
+TEST(GovernanceRateLimitTest, AKeyOverItsLimitGets429WithRetryAfterAndOthersDoNot) {
+  const std::string data_dir = MakeTempDir();
+  ServerProcess server(data_dir, {},
+                       {"AMAIMA_API__RATE_LIMITING__DEFAULT_REQUESTS_PER_MINUTE=3",
+                        "AMAIMA_API__RATE_LIMITING__BURST_MULTIPLIER=1",
+                        "AMAIMA_API__RATE_LIMITING__IP_REQUESTS_PER_MINUTE=10000"});
+  server.Start();
+  HttpClient admin(server.port());
+  const ClientResponse created = admin.Post("/v1/admin/keys", R"({"role":"user"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  HttpClient user(server.port(), std::string(Parse(created).at("key").as_string()));
+  for (int i = 0; i < 3; ++i) {
+    const ClientResponse ok = user.Post("/v1/simulate", R"({"query":"hi"})");
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(ok.headers.at("x-ratelimit-limit"), "3");
+    EXPECT_EQ(ok.headers.at("x-ratelimit-remaining"), std::to_string(2 - i));
+  }
+  const ClientResponse limited = user.Post("/v1/simulate", R"({"query":"hi"})");
+  ASSERT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(ErrorCode(limited), "RATE_LIMIT_EXCEEDED");
+  const int retry_after = std::stoi(limited.headers.at("retry-after"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 20);  // one token of 3 per minute
+  EXPECT_EQ(limited.headers.at("x-ratelimit-remaining"), "0");
+  // Another key has its own bucket (the admin key made 1 request so far).
+  EXPECT_EQ(admin.Post("/v1/simulate", R"({"query":"hi"})").status, 200);
+}
+
+TEST(GovernanceRateLimitTest, GuessingKeysIsThrottledPerAddress) {
+  const std::string data_dir = MakeTempDir();
+  ServerProcess server(data_dir, {},
+                       {"AMAIMA_API__RATE_LIMITING__IP_REQUESTS_PER_MINUTE=5",
+                        "AMAIMA_API__RATE_LIMITING__BURST_MULTIPLIER=1"});
+  server.Start();
+  HttpClient guesser(server.port(), "amk_guess-000000000000000000000000000000000000000");
+  int unauthorised = 0;
+  int limited = 0;
+  for (int i = 0; i < 8; ++i) {
+    const ClientResponse answer = guesser.Post("/v1/simulate", R"({"query":"hi"})");
+    unauthorised += answer.status == 401 ? 1 : 0;
+    limited += answer.status == 429 ? 1 : 0;
+  }
+  EXPECT_EQ(unauthorised, 5);
+  EXPECT_EQ(limited, 3);
+  // Health probes are public and never limited.
+  EXPECT_EQ(guesser.Get("/health/live").status, 200);
+}
+
 }  // namespace
 }  // namespace amaima::testing

@@ -40,6 +40,7 @@ export async function startGateway(name) {
     ['serve', '--port', '0', '--data-dir', join(work, 'data'), '--ready-file', join(work, 'amaima.port')],
     {
       AMAIMA_ADMIN_API_KEY: adminKey,
+      AMAIMA_API__RATE_LIMITING__DEFAULT_REQUESTS_PER_MINUTE: '100000',
       AMAIMA_EXECUTION_MODE: 'execution-enabled',
       AMAIMA_PROVIDERS__OPENAI__BASE_URL: `${fakeUrl}/v1`,
       AMAIMA_PROVIDERS__ANTHROPIC__BASE_URL: fakeUrl,

@@ -69,6 +69,16 @@ void ServerProcess::Start() {
                    [&](const std::string& e) { return e.starts_with(kAdminKeyVariable); })) {
     env.push_back(std::string(kAdminKeyVariable) + std::string(kTestAdminKey));
   }
+  // Rate limits stay on, high enough for tests that send many requests with one key, unless
+  // a test sets its own.
+  if (std::none_of(env_.begin(), env_.end(), [](const std::string& e) {
+        return e.starts_with("AMAIMA_API__RATE_LIMITING__");
+      })) {
+    for (const char* variable : {"DEFAULT_REQUESTS_PER_MINUTE", "DEFAULT_REQUESTS_PER_HOUR",
+                                 "IP_REQUESTS_PER_MINUTE", "IP_REQUESTS_PER_HOUR"}) {
+      env.push_back(std::string("AMAIMA_API__RATE_LIMITING__") + variable + "=1000000");
+    }
+  }
 
   pid_ = ::fork();
   if (pid_ == 0) {

@@ -44,6 +44,29 @@ struct ServerConfig {
   bool operator==(const ServerConfig&) const = default;
 };
 
+// `api.rate_limiting:` — token buckets (DESIGN.md §8). Every authenticated request takes one
+// token from its key's bucket (and its user's, for a user's token), each with a per-minute
+// and a per-hour rule; every request to a protected route, credentials valid or not, also
+// takes one from its client address's bucket, which throttles key guessing. A bucket holds
+// `burst_multiplier` times its rate.
+struct RateLimitingConfig {
+  bool enabled{true};
+  double default_requests_per_minute{60};
+  double default_requests_per_hour{1000};
+  double ip_requests_per_minute{600};
+  double ip_requests_per_hour{20000};
+  double burst_multiplier{2.0};
+
+  bool operator==(const RateLimitingConfig&) const = default;
+};
+
+// `api:` — limits of the public API.
+struct ApiConfig {
+  RateLimitingConfig rate_limiting{};
+
+  bool operator==(const ApiConfig&) const = default;
+};
+
 // `execution:` — what happens after a decision.
 struct ExecutionConfig {
   ExecutionMode mode{ExecutionMode::kDecisionOnly};  // "decision-only" | "execution-enabled"
@@ -175,6 +198,7 @@ struct Config {
   std::string source{};  // Where it came from ("config/amaima.yaml", "<built-in>").
   ServerConfig server{};
   ExecutionConfig execution{};
+  ApiConfig api{};
   StorageConfig storage{};
   TelemetryConfig telemetry{};
   ObservabilityConfig observability{};

@@ -55,6 +55,28 @@ const FieldTable<ExecutionConfig>& ExecutionFields() {
   return kFields;
 }
 
+const FieldTable<RateLimitingConfig>& RateLimitingFields() {
+  static const FieldTable<RateLimitingConfig> kFields = {
+      BoolField("enabled", &RateLimitingConfig::enabled),
+      NumberField("default_requests_per_minute", &RateLimitingConfig::default_requests_per_minute,
+                  {0.001, 1e9}),
+      NumberField("default_requests_per_hour", &RateLimitingConfig::default_requests_per_hour,
+                  {0.001, 1e9}),
+      NumberField("ip_requests_per_minute", &RateLimitingConfig::ip_requests_per_minute,
+                  {0.001, 1e9}),
+      NumberField("ip_requests_per_hour", &RateLimitingConfig::ip_requests_per_hour, {0.001, 1e9}),
+      NumberField("burst_multiplier", &RateLimitingConfig::burst_multiplier, {1.0, 1000.0}),
+  };
+  return kFields;
+}
+
+const FieldTable<ApiConfig>& ApiFields() {
+  static const FieldTable<ApiConfig> kFields = {
+      SectionField("rate_limiting", &ApiConfig::rate_limiting, RateLimitingFields()),
+  };
+  return kFields;
+}
+
 const FieldTable<StorageConfig>& StorageFields() {
   static const FieldTable<StorageConfig> kFields = {
       StringField("data_dir", &StorageConfig::data_dir, /*allow_empty=*/false),
@@ -221,6 +243,7 @@ const FieldTable<Config>& RootFields() {
   static const FieldTable<Config> kFields = {
       SectionField("server", &Config::server, ServerFields()),
       SectionField("execution", &Config::execution, ExecutionFields()),
+      SectionField("api", &Config::api, ApiFields()),
       SectionField("storage", &Config::storage, StorageFields()),
       SectionField("telemetry", &Config::telemetry, TelemetryFields()),
       SectionField("observability", &Config::observability, ObservabilityFields()),

@@ -1,6 +1,7 @@
 #include "amaima/server/request_authenticator.h"
 
 #include <cctype>
+#include <cmath>
 
 #include "amaima/core/run_blocking.h"
 
@@ -46,9 +47,47 @@ std::string_view RequestCredential(const http::HttpRequest& request, std::string
   return {};
 }
 
-boost::asio::awaitable<Result<Principal>> AuthenticateRequest(governance::ApiKeyAuthenticator& keys,
-                                                              boost::asio::thread_pool& pool,
-                                                              const http::HttpRequest& request) {
+RequestAdmission::RequestAdmission(governance::ApiKeyAuthenticator& keys,
+                                   boost::asio::thread_pool& pool, limits::RateLimiter* limiter,
+                                   RateLimits limits)
+    : keys_(keys), pool_(pool), limiter_(limiter), limits_(std::move(limits)) {}
+
+Status RequestAdmission::Take(http::HttpRequest& request, const std::string& key,
+                              const std::vector<limits::RateLimitRule>& rules, bool report) const {
+  const limits::RateLimitResult result = limiter_->Acquire(key, rules);
+  const auto seconds = [](std::chrono::milliseconds ms) {
+    return std::to_string((ms.count() + 999) / 1000);
+  };
+  if (report || !result.allowed) {
+    request.response_headers.emplace_back(
+        "x-ratelimit-limit", std::to_string(static_cast<long long>(result.limit)));  // NOLINT
+    request.response_headers.emplace_back(
+        "x-ratelimit-remaining",
+        std::to_string(static_cast<long long>(std::floor(result.remaining))));  // NOLINT
+    request.response_headers.emplace_back("x-ratelimit-reset", seconds(result.reset_after));
+  }
+  if (result.allowed) {
+    return {};
+  }
+  const bool never = result.retry_after == limits::kRetryNever;
+  const std::string retry = never ? "3600" : seconds(result.retry_after);
+  request.response_headers.emplace_back("retry-after", retry);
+  const limits::RateLimitRule& rule = rules[result.rule_index];
+  return Fail(ErrorCode::kResourceExhausted, "RATE_LIMIT_EXCEEDED",
+              "rate limit exceeded (" + rule.name + "); retry after " + retry + " s")
+      .With("limit", std::to_string(static_cast<long long>(result.limit)))  // NOLINT
+      .With("window", rule.name)
+      .With("retry_after_s", retry);
+}
+
+boost::asio::awaitable<Result<Principal>> RequestAdmission::Admit(
+    http::HttpRequest& request) const {
+  if (limiter_ != nullptr && !request.remote_address.empty()) {
+    Status address = Take(request, "ip:" + request.remote_address, limits_.per_address, false);
+    if (!address) {
+      co_return address.error();
+    }
+  }
   std::string storage;
   const std::string_view credential = RequestCredential(request, storage);
   if (credential.empty()) {
@@ -56,13 +95,26 @@ boost::asio::awaitable<Result<Principal>> AuthenticateRequest(governance::ApiKey
                    "this route needs an API key: send 'Authorization: Bearer <key>' or "
                    "'x-api-key: <key>'");
   }
-  if (std::optional<Result<Principal>> cached = keys.Cached(credential)) {
-    co_return std::move(*cached);
+  Result<Principal> principal = Fail(ErrorCode::kInternal, "not authenticated");
+  if (std::optional<Result<Principal>> cached = keys_.Cached(credential)) {
+    principal = std::move(*cached);
+  } else {
+    governance::ApiKeyAuthenticator& keys = keys_;
+    auto lookup = [&keys, secret = std::string(credential)] {
+      return keys.Authenticate(secret);
+    };
+    principal = co_await RunBlocking(pool_, lookup);
   }
-  auto lookup = [&keys, secret = std::string(credential)] {
-    return keys.Authenticate(secret);
-  };
-  co_return co_await RunBlocking(pool, lookup);
+  if (!principal || limiter_ == nullptr) {
+    co_return principal;
+  }
+  const std::string bucket =
+      principal->key_id.empty() ? "user:" + principal->user_id : "key:" + principal->key_id;
+  Status taken = Take(request, bucket, limits_.per_principal, true);
+  if (!taken) {
+    co_return taken.error();
+  }
+  co_return principal;
 }
 
 }  // namespace amaima::server

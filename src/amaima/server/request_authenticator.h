@@ -1,10 +1,15 @@
 #pragma once
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "amaima/governance/api_keys.h"
 #include "amaima/http/server/http_types.h"
+#include "amaima/limits/rate_limiter.h"
 
 namespace amaima::server {
 
@@ -13,10 +18,37 @@ namespace amaima::server {
 // cannot set headers there). Empty when there is none.
 std::string_view RequestCredential(const http::HttpRequest& request, std::string& storage);
 
-// The server's http::Authenticator: resolves the request's API key through `keys`, from the
-// cache on the I/O thread or on `pool` on a miss.
-boost::asio::awaitable<Result<Principal>> AuthenticateRequest(governance::ApiKeyAuthenticator& keys,
-                                                              boost::asio::thread_pool& pool,
-                                                              const http::HttpRequest& request);
+// The rules of `api.rate_limiting`, as token-bucket rules.
+struct RateLimits {
+  std::vector<limits::RateLimitRule> per_principal{};  // Per key and per user.
+  std::vector<limits::RateLimitRule> per_address{};    // Per client address.
+};
+
+// Admits requests to protected routes: the client address's bucket first (so that guessing
+// keys is throttled), then the API key, then the key's (or user's) bucket. Sets
+// X-RateLimit-Limit / -Remaining / -Reset (delta seconds) on every admitted request and
+// Retry-After on a 429 (RATE_LIMIT_EXCEEDED).
+//
+// @par Thread Safety
+// Thread-safe; everything is borrowed. `limiter` null = no rate limits.
+class RequestAdmission {
+ public:
+  RequestAdmission(governance::ApiKeyAuthenticator& keys, boost::asio::thread_pool& pool,
+                   limits::RateLimiter* limiter, RateLimits limits);
+
+  // The server's http::Authenticator. The key is resolved from the cache on the I/O thread,
+  // or on `pool` on a miss.
+  boost::asio::awaitable<Result<Principal>> Admit(http::HttpRequest& request) const;
+
+ private:
+  // Takes one token of `key`'s buckets; on refusal returns the 429 error and sets Retry-After.
+  Status Take(http::HttpRequest& request, const std::string& key,
+              const std::vector<limits::RateLimitRule>& rules, bool report) const;
+
+  governance::ApiKeyAuthenticator& keys_;
+  boost::asio::thread_pool& pool_;
+  limits::RateLimiter* limiter_;
+  RateLimits limits_;
+};
 
 }  // namespace amaima::server

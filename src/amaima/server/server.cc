@@ -66,6 +66,8 @@ struct Server::Parts {
   std::unique_ptr<governance::ApiKeyAuthenticator> keys;
   std::unique_ptr<governance::Governance> governance;
   std::unique_ptr<api::AdminApi> admin;
+  std::unique_ptr<limits::InProcessRateLimiter> rate_limiter;  // api.rate_limiting.enabled
+  std::unique_ptr<RequestAdmission> admission;
   std::unique_ptr<routing::Router> router;
   std::unique_ptr<api::DecisionFeed> decision_feed;  // Before the recorder, which may publish.
   std::unique_ptr<StoreDecisionRecorder> recorder;
@@ -336,10 +338,24 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   http_options.idle_timeout = config.server.idle_timeout;
   http_options.request_timeout = config.server.request_timeout;
   {
-    governance::ApiKeyAuthenticator* keys = parts->keys.get();
-    net::thread_pool* pool = parts->blocking_pool.get();
-    http_options.authenticator = [keys, pool](const http::HttpRequest& request) {
-      return AuthenticateRequest(*keys, *pool, request);
+    const config::RateLimitingConfig& rates = config.api.rate_limiting;
+    RateLimits limits;
+    const auto rules = [&rates](double per_minute, double per_hour) {
+      return std::vector<limits::RateLimitRule>{
+          {"minute", per_minute, std::chrono::minutes(1), rates.burst_multiplier},
+          {"hour", per_hour, std::chrono::hours(1), rates.burst_multiplier}};
+    };
+    limits.per_principal =
+        rules(rates.default_requests_per_minute, rates.default_requests_per_hour);
+    limits.per_address = rules(rates.ip_requests_per_minute, rates.ip_requests_per_hour);
+    if (rates.enabled) {
+      parts->rate_limiter = std::make_unique<limits::InProcessRateLimiter>(parts->clock);
+    }
+    parts->admission = std::make_unique<RequestAdmission>(
+        *parts->keys, *parts->blocking_pool, parts->rate_limiter.get(), std::move(limits));
+    const RequestAdmission* admission = parts->admission.get();
+    http_options.authenticator = [admission](http::HttpRequest& request) {
+      return admission->Admit(request);
     };
   }
   {

@@ -617,6 +617,13 @@ class HttpServer::Impl {
     }
   }
 
+  static void AddResponseHeaders(HttpRequest& request, HttpResponse& response) {
+    for (auto& header : request.response_headers) {
+      response.headers.push_back(std::move(header));
+    }
+    request.response_headers.clear();
+  }
+
   // Authenticates `request` and checks that its role grants `permission`.
   net::awaitable<Status> Authorize(HttpRequest& request, Permission permission) {
     if (!options_.authenticator) {
@@ -668,11 +675,14 @@ class HttpServer::Impl {
         if (allowed.error().code == ErrorCode::kUnauthenticated) {
           denied.headers.emplace_back("www-authenticate", "Bearer realm=\"amaima\"");
         }
+        AddResponseHeaders(request, denied);
         co_return denied;
       }
     }
     try {
-      co_return co_await (*match.handler)(request);
+      HttpResponse response = co_await (*match.handler)(request);
+      AddResponseHeaders(request, response);
+      co_return response;
     } catch (const std::exception& e) {
       // A handler bug: answer 500 rather than drop the connection.
       ++stats_.unexpected_exceptions;

@@ -36,6 +36,9 @@ struct HttpRequest {
   // Who sent it: set by the server's authenticator before the handler runs (empty on
   // public routes).
   Principal principal{};
+  // Headers the server adds to whatever response the request gets, set before the handler
+  // runs (the rate limiter's X-RateLimit-* and Retry-After).
+  std::vector<std::pair<std::string, std::string>> response_headers{};
 
   // Returns the first header named `name` (lower case), if any.
   std::optional<std::string_view> Header(std::string_view name) const;
@@ -81,9 +84,10 @@ struct HttpResponse {
 // error response (ErrorResponse in error_mapping.h).
 using Handler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&)>;
 
-// Establishes who sent a request from its credentials (headers, query token). Returns
-// kUnauthenticated for missing or bad credentials. Called on the connection's strand.
-using Authenticator = std::function<boost::asio::awaitable<Result<Principal>>(const HttpRequest&)>;
+// Establishes who sent a request from its credentials (headers, query token) and admits it
+// (rate limits). Returns kUnauthenticated for missing or bad credentials, kResourceExhausted
+// over a limit; may add `response_headers`. Called on the connection's strand.
+using Authenticator = std::function<boost::asio::awaitable<Result<Principal>>(HttpRequest&)>;
 
 // Decodes %XX escapes and '+' (as space) of a query-string component.
 std::string PercentDecode(std::string_view text);
