@@ -235,6 +235,38 @@ TEST_F(GovernanceIntegrationTest, TheCliCreatesKeysThatTheServerAccepts) {
   EXPECT_NE(listed.find("viewer"), std::string::npos);
 }
 
+TEST_F(GovernanceIntegrationTest, DecisionsAreVisibleOnlyWithinTheirOrganisation) {
+  ASSERT_EQ(admin_->Post("/v1/admin/orgs", R"({"org_id":"acme"})").status, 201);
+  ASSERT_EQ(admin_->Post("/v1/admin/orgs", R"({"org_id":"globex"})").status, 201);
+  HttpClient acme_user(server_->port(), CreateKey("user", "acme"));
+  HttpClient acme_viewer(server_->port(), CreateKey("viewer", "acme"));
+  HttpClient globex_admin(server_->port(), CreateKey("admin", "globex"));
+  const ClientResponse decided = acme_user.Post("/v1/simulate", R"({"query":"hello"})");
+  ASSERT_EQ(decided.status, 200) << decided.body;
+  const json::value decision = Parse(decided);
+  EXPECT_EQ(decision.at("org_id").as_string(), "acme");
+  const std::string path = "/v1/decisions/" + std::string(decision.at("decision_id").as_string());
+
+  EXPECT_EQ(acme_viewer.Get(path).status, 200);
+  EXPECT_EQ(admin_->Get(path).status, 200);  // the system organisation's admin sees all
+  EXPECT_EQ(globex_admin.Get(path).status, 404);
+  EXPECT_EQ(globex_admin.Get(path + "/executions").status, 404);
+  const std::string feedback = R"({"decision_id":")"
+                               + std::string(decision.at("decision_id").as_string())
+                               + R"(","rating":5})";
+  EXPECT_EQ(globex_admin.Post("/v1/feedback", feedback).status, 404);
+  EXPECT_EQ(acme_user.Post("/v1/feedback", feedback).status, 201);
+
+  const auto listed = [](HttpClient& client) {
+    const ClientResponse page = client.Get("/v1/decisions?limit=50");
+    EXPECT_EQ(page.status, 200);
+    return json::parse(page.body).at("data").as_array().size();
+  };
+  EXPECT_EQ(listed(acme_viewer), 1U);
+  EXPECT_EQ(listed(globex_admin), 0U);
+  EXPECT_EQ(listed(*admin_), 1U);
+}
+
 TEST(GovernanceRateLimitTest, AKeyOverItsLimitGets429WithRetryAfterAndOthersDoNot) {
   const std::string data_dir = MakeTempDir();
   ServerProcess server(data_dir, {},

@@ -13,6 +13,10 @@ namespace amaima {
 
 enum class Role : std::uint8_t { kViewer, kUser, kAdmin };
 
+// The organisation of the bootstrap admin key. Its admins administer and see every
+// organisation; everyone else sees only their own.
+inline constexpr std::string_view kSystemOrg = "default";
+
 enum class Permission : std::uint8_t {
   kPublic,            // No credentials: health probes.
   kQuery,             // Decide and execute: simulate, query, execute, chat, messages, ws.
@@ -75,7 +79,14 @@ struct Principal {
   std::string Subject() const;
 
   // The organisation its requests are recorded under ("default" when unauthenticated).
-  std::string Org() const { return org_id.empty() ? std::string("default") : org_id; }
+  std::string Org() const { return org_id.empty() ? std::string(kSystemOrg) : org_id; }
+
+  // Whether records of `org` are visible to it: its own organisation's, or every one for an
+  // admin of the system organisation. An unauthenticated principal (a server without
+  // authentication, in-process tests) sees everything.
+  bool MaySee(std::string_view org) const {
+    return !authenticated || org == org_id || (role == Role::kAdmin && org_id == kSystemOrg);
+  }
 };
 
 }  // namespace amaima

@@ -51,5 +51,16 @@ TEST(AccessTest, TheSubjectNamesTheCredential) {
   EXPECT_EQ(principal.Subject(), "key:k1");
 }
 
+TEST(AccessTest, RecordsAreVisibleWithinTheirOrganisationOrToSystemAdmins) {
+  Principal acme{true, "acme", "k1", "", Role::kAdmin, true};
+  EXPECT_TRUE(acme.MaySee("acme"));
+  EXPECT_FALSE(acme.MaySee("globex"));
+  Principal system_user{true, std::string(kSystemOrg), "k2", "", Role::kUser, true};
+  EXPECT_FALSE(system_user.MaySee("acme"));
+  Principal system_admin{true, std::string(kSystemOrg), "k3", "", Role::kAdmin, true};
+  EXPECT_TRUE(system_admin.MaySee("acme"));
+  EXPECT_TRUE(Principal{}.MaySee("acme"));  // no authentication configured
+}
+
 }  // namespace
 }  // namespace amaima

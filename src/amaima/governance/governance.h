@@ -16,7 +16,7 @@ namespace amaima::governance {
 
 // The organisation the bootstrap admin key belongs to. Its admins administer every
 // organisation; other admins only their own.
-inline constexpr std::string_view kSystemOrg = "default";
+using amaima::kSystemOrg;
 
 // What was done, by whom, for the audit trail.
 struct AuditEvent {

@@ -325,6 +325,9 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
     return store.Get(decision_id);
   };
   Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
+  if (stored && !request.principal.MaySee(stored->org_id)) {
+    stored = Fail(ErrorCode::kNotFound, "not this caller's organisation");
+  }
   if (!stored) {
     co_return http::ErrorResponse(stored.error().code == ErrorCode::kNotFound
                                       ? DecisionNotFound(decision_id)
@@ -406,10 +409,13 @@ boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
   }
   storage::DecisionStore& store = store_;
   // The decision with its feedback: one trip to the blocking pool.
-  auto get = [&store, id]() -> Result<std::string> {
+  auto get = [&store, id, principal = request.principal]() -> Result<std::string> {
     Result<storage::StoredDecision> stored = store.Get(id);
     if (!stored) {
       return stored.error();
+    }
+    if (!principal.MaySee(stored->org_id)) {
+      return Fail(ErrorCode::kNotFound, "not this caller's organisation");
     }
     Result<std::vector<storage::StoredFeedback>> feedback = store.ListFeedback(id);
     if (!feedback) {
@@ -445,10 +451,14 @@ boost::asio::awaitable<HttpResponse> V1Api::PostFeedback(HttpRequest& request) {
   storage::DecisionStore& store = store_;
   // Feedback belongs to its decision's organisation. The foreign key also refuses an unknown
   // decision (kNotFound), should one disappear between the two calls.
-  auto insert = [&store, feedback]() mutable -> Result<storage::StoredFeedback> {
+  auto insert = [&store, feedback,
+                 principal = request.principal]() mutable -> Result<storage::StoredFeedback> {
     Result<storage::StoredDecision> decision = store.Get(feedback.decision_id);
     if (!decision) {
       return decision.error();
+    }
+    if (!principal.MaySee(decision->org_id)) {
+      return Fail(ErrorCode::kNotFound, "not this caller's organisation");
     }
     feedback.org_id = decision->org_id;
     if (Status inserted = store.InsertFeedback(feedback); !inserted) {
@@ -479,6 +489,9 @@ boost::asio::awaitable<HttpResponse> V1Api::ListExecutions(HttpRequest& request)
     return store.Get(id);
   };
   Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
+  if (stored && !request.principal.MaySee(stored->org_id)) {
+    stored = Fail(ErrorCode::kNotFound, "not this caller's organisation");
+  }
   if (!stored) {
     co_return http::ErrorResponse(
         stored.error().code == ErrorCode::kNotFound ? DecisionNotFound(id) : stored.error(),
@@ -545,6 +558,10 @@ boost::asio::awaitable<HttpResponse> V1Api::ListDecisions(HttpRequest& request) 
   }
   if (const auto model = request.QueryParam("model")) {
     filter.model = *model;
+  }
+  // Only the caller's organisation, unless it administers the system organisation.
+  if (request.principal.authenticated && !request.principal.MaySee("")) {
+    filter.org_id = request.principal.org_id;
   }
   const std::string cursor = request.QueryParam("cursor").value_or("");
   storage::DecisionStore& store = store_;
