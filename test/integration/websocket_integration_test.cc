@@ -129,6 +129,29 @@ TEST_F(WebSocketExecutionTest, AQueryIsDecidedStreamedAndCompleted) {
   client.Close();
 }
 
+TEST_F(WebSocketExecutionTest, TheOrganisationsSwitchAndItsNameApplyToWebSocketQueries) {
+  HttpClient admin(server_->port());
+  ASSERT_EQ(admin.Post("/v1/admin/orgs", R"({"org_id":"acme"})").status, 201);
+  const ClientResponse created = admin.Post("/v1/admin/keys", R"({"org_id":"acme","role":"user"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string key(json::parse(created.body).at("key").as_string());
+  ASSERT_EQ(admin
+                .Request("PUT", "/v1/admin/orgs/acme/execution-mode",
+                         R"({"execution_mode":"decision-only"})")
+                .status,
+            200);
+  WebSocketClient client(server_->port(), "/v1/ws?token=" + key);
+  ASSERT_TRUE(client.Send(QueryMessage("q1", "hello there")));
+  const auto answers = Collect(client, {"q1"});
+  const Answer& answer = answers.at("q1");
+  EXPECT_EQ(answer.decision.at("org_id"), "acme");
+  EXPECT_EQ(answer.decision.at("execution_mode"), "decision-only");
+  ASSERT_EQ(answer.last.at("type"), "complete") << json::serialize(answer.last);
+  EXPECT_EQ(answer.last.at("payload").at("simulated"), true);
+  EXPECT_EQ(fake_->requests().size(), 0U);
+  client.Close();
+}
+
 TEST_F(WebSocketExecutionTest, SeveralQueriesRunAtOnceOnOneConnection) {
   FakeRule slow;
   slow.chunk_delay = std::chrono::milliseconds(5);
@@ -239,6 +262,29 @@ TEST_F(WebSocketExecutionTest, SubscribersSeeDecisionsRecordedByOtherClients) {
   EXPECT_EQ(event.at("topic"), "decisions");
   EXPECT_EQ(event.at("payload").at("decision_id"),
             json::value(simulated.headers.at("x-amaima-decision-id")));
+  client.Close();
+}
+
+TEST_F(WebSocketExecutionTest, SubscribersSeeOnlyTheirOrganisationsDecisions) {
+  HttpClient admin(server_->port());
+  ASSERT_EQ(admin.Post("/v1/admin/orgs", R"({"org_id":"acme"})").status, 201);
+  const ClientResponse created = admin.Post("/v1/admin/keys", R"({"org_id":"acme","role":"user"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string key(json::parse(created.body).at("key").as_string());
+  WebSocketClient client(server_->port(), "/v1/ws?token=" + key);
+  ASSERT_TRUE(
+      client.Send(R"({"type":"subscribe","id":"feed","payload":{"topics":["decisions"]}})"));
+  ASSERT_EQ(Next(client).at("type"), "subscribed");
+
+  // The default organisation's decision first, then acme's: only acme's arrives.
+  ASSERT_EQ(admin.Post("/v1/simulate", R"({"query": "not yours"})").status, 200);
+  HttpClient acme(server_->port(), key);
+  const ClientResponse own = acme.Post("/v1/simulate", R"({"query": "yours"})");
+  ASSERT_EQ(own.status, 200);
+  const json::value event = Next(client);
+  EXPECT_EQ(event.at("payload").at("decision_id"),
+            json::value(own.headers.at("x-amaima-decision-id")));
+  EXPECT_EQ(event.at("payload").at("org_id"), "acme");
   client.Close();
 }
 

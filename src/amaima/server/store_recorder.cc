@@ -12,7 +12,7 @@ StoreDecisionRecorder::StoreDecisionRecorder(storage::DecisionWriter& writer, bo
 
 void StoreDecisionRecorder::Announce(const routing::Decision& decision, std::string_view body) {
   if (feed_ != nullptr) {
-    feed_->Publish(body);
+    feed_->Publish(body, decision.org_id);
   }
   if (metrics_ != nullptr) {
     metrics_->routing_decisions

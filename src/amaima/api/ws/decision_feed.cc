@@ -33,13 +33,14 @@ std::unique_ptr<DecisionFeed::Subscription> DecisionFeed::Subscribe(
   return subscription;
 }
 
-void DecisionFeed::Publish(std::string_view decision_json) {
+void DecisionFeed::Publish(std::string_view decision_json, std::string_view org_id) {
   ++published_;
   std::lock_guard<std::mutex> lock(mutex_);
   if (subscribers_.empty()) {
     return;
   }
-  const auto decision = std::make_shared<const std::string>(decision_json);
+  const auto decision =
+      std::make_shared<const Published>(Published{std::string(decision_json), std::string(org_id)});
   for (Subscription* subscription : subscribers_) {
     subscription->Push(decision, queue_limit_);
   }
@@ -62,7 +63,7 @@ DecisionFeed::Subscription::~Subscription() {
   feed_.Unsubscribe(this);
 }
 
-void DecisionFeed::Subscription::Push(const std::shared_ptr<const std::string>& decision,
+void DecisionFeed::Subscription::Push(const std::shared_ptr<const Published>& decision,
                                       std::size_t limit) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -89,7 +90,10 @@ net::awaitable<std::optional<DecisionFeed::Event>> DecisionFeed::Subscription::N
         co_return std::nullopt;
       }
       if (!queue_.empty()) {
-        Event event{std::move(queue_.front()), dropped_unreported_};
+        std::shared_ptr<const Published> published = std::move(queue_.front());
+        const std::string_view org_id = published->org_id;
+        Event event{std::shared_ptr<const std::string>(published, &published->json), org_id,
+                    dropped_unreported_};
         queue_.pop_front();
         dropped_unreported_ = 0;
         co_return event;

@@ -29,9 +29,18 @@ namespace amaima::api {
 // from anywhere. Every Subscription must be destroyed before the feed.
 class DecisionFeed {
  public:
+  // One published decision, shared by every queue.
+  struct Published {
+    std::string json{};
+    std::string org_id{};
+  };
+
   // One decision as a subscriber receives it.
   struct Event {
     std::shared_ptr<const std::string> decision_json{};  // Shared by every subscriber.
+    // The decision's organisation (subscribers see only what they may); lives as long as
+    // `decision_json`.
+    std::string_view org_id{};
     std::uint64_t dropped_before{0};  // Decisions dropped from this queue since the last event.
   };
 
@@ -57,16 +66,16 @@ class DecisionFeed {
    private:
     friend class DecisionFeed;
     Subscription(DecisionFeed& feed, const boost::asio::any_io_executor& executor);
-    void Push(const std::shared_ptr<const std::string>& decision, std::size_t limit);
+    void Push(const std::shared_ptr<const Published>& decision, std::size_t limit);
 
     DecisionFeed& feed_;
     // Rung (capacity 1) when the queue becomes non-empty or the subscription closes.
     boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> doorbell_;
     mutable std::mutex mutex_;
-    std::deque<std::shared_ptr<const std::string>> queue_;  // GUARDED_BY(mutex_)
-    std::uint64_t dropped_total_{0};                        // GUARDED_BY(mutex_)
-    std::uint64_t dropped_unreported_{0};                   // GUARDED_BY(mutex_)
-    bool closed_{false};                                    // GUARDED_BY(mutex_)
+    std::deque<std::shared_ptr<const Published>> queue_;  // GUARDED_BY(mutex_)
+    std::uint64_t dropped_total_{0};                      // GUARDED_BY(mutex_)
+    std::uint64_t dropped_unreported_{0};                 // GUARDED_BY(mutex_)
+    bool closed_{false};                                  // GUARDED_BY(mutex_)
   };
 
   // `queue_limit` (>= 1) bounds each subscriber's queue.
@@ -83,7 +92,7 @@ class DecisionFeed {
 
   // Queues `decision_json` (the recorded decision, verbatim) for every subscriber. Cheap
   // when nobody subscribed.
-  void Publish(std::string_view decision_json);
+  void Publish(std::string_view decision_json, std::string_view org_id = {});
 
   std::size_t subscriber_count() const;
 

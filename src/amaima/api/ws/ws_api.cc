@@ -32,19 +32,19 @@ boost::asio::awaitable<http::HttpResponse> WsApi::Upgrade(http::HttpRequest& req
   std::string token = request.QueryParam("token").value_or("");
   std::string request_id = request.request_id;
   // Serve() takes its arguments by value: the request is gone by the time it runs.
-  response.websocket = [this, token = std::move(token),
-                        request_id = std::move(request_id)](http::WebSocketConnection& c) {
-    return Serve(c, token, request_id);
+  response.websocket = [this, token = std::move(token), request_id = std::move(request_id),
+                        principal = request.principal](http::WebSocketConnection& c) {
+    return Serve(c, token, request_id, principal);
   };
   co_return response;
 }
 
 boost::asio::awaitable<void> WsApi::Serve(http::WebSocketConnection& connection, std::string token,
-                                          std::string request_id) {
+                                          std::string request_id, Principal principal) {
   ++stats_.connections;
   ++stats_.active_connections;
   const auto executor = co_await boost::asio::this_coro::executor;
-  WsSession session(*this, connection, executor, std::move(request_id));
+  WsSession session(*this, connection, executor, std::move(request_id), std::move(principal));
   try {
     co_await session.Run(std::move(token));
   } catch (const std::exception&) {

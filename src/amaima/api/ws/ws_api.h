@@ -89,7 +89,7 @@ class WsApi {
   // `request_id` is the upgrade request's id. Call on the connection's strand; the
   // connection outlives the call (the HTTP server co_awaits it).
   boost::asio::awaitable<void> Serve(http::WebSocketConnection& connection, std::string token,
-                                     std::string request_id);
+                                     std::string request_id, Principal principal = {});
 
   const WsStats& stats() const { return stats_; }
 

@@ -56,11 +56,13 @@ WsSession::Query::Query(const net::any_io_executor& executor)
     : cancel_wake(executor, net::steady_timer::time_point::max()) {}
 
 WsSession::WsSession(WsApi& api, http::WebSocketConnection& connection,
-                     const net::any_io_executor& executor, std::string request_id)
+                     const net::any_io_executor& executor, std::string request_id,
+                     Principal principal)
     : api_(api),
       connection_(connection),
       executor_(executor),
       request_id_(std::move(request_id)),
+      caller_(std::move(principal)),
       ping_timer_(executor),
       tasks_done_(executor) {}
 
@@ -361,14 +363,15 @@ net::awaitable<std::string> WsSession::Execute(const std::string& id, Query& que
                                                std::optional<providers::ChatRequest> chat) {
   pipeline::Exchange exchange;
   exchange.request_id = api_.ids_.NewId();
-  exchange.org_id = "default";
+  exchange.org_id = caller_.Org();
   exchange.started = api_.clock_.Monotonic();
   exchange.route_request = std::move(parsed.route);
+  // The organisation's execution switch applies under the process's mode.
+  const bool executes = api_.open_stream_ && caller_.execution_allowed;
   // As the other executing surfaces: the decision is written alongside the upstream call.
-  exchange.await_decision_commit = !api_.open_stream_;
-  exchange.route_request.execution_mode = api_.open_stream_
-                                              ? config::ExecutionMode::kExecutionEnabled
-                                              : config::ExecutionMode::kDecisionOnly;
+  exchange.await_decision_commit = !executes;
+  exchange.route_request.execution_mode =
+      executes ? config::ExecutionMode::kExecutionEnabled : config::ExecutionMode::kDecisionOnly;
   Status decided = co_await api_.pipeline_.Run(exchange);
   if (!decided) {
     co_return WsErrorMessage(id, decided.error(), exchange.request_id);
@@ -379,7 +382,7 @@ net::awaitable<std::string> WsSession::Execute(const std::string& id, Query& que
     ++api_.stats_.cancelled_queries;
     co_return WsErrorMessage(id, AddDecision(Cancelled(id), decision_id), exchange.request_id);
   }
-  if (!api_.open_stream_) {
+  if (!executes) {
     json::object payload{
         {"decision_id", decision_id}, {"simulated", true}, {"output", kSimulationOutput}};
     co_return WsMessage("complete", id, json::serialize(payload));
@@ -476,6 +479,9 @@ net::awaitable<void> WsSession::PumpDecisions(std::unique_ptr<DecisionFeed::Subs
     std::optional<DecisionFeed::Event> event = co_await feed->Next();
     if (!event) {
       break;
+    }
+    if (!caller_.MaySee(event->org_id)) {
+      continue;  // Another organisation's decision.
     }
     std::string message = R"({"type":"event","id":)";
     message += id ? Quoted(*id) : std::string("null");

@@ -17,6 +17,7 @@
 #include "amaima/api/ws/decision_feed.h"
 #include "amaima/api/ws/ws_api.h"
 #include "amaima/api/ws/ws_messages.h"
+#include "amaima/core/access.h"
 #include "amaima/core/result.h"
 #include "amaima/http/server/websocket.h"
 #include "amaima/providers/chat_types.h"
@@ -34,8 +35,11 @@ namespace amaima::api {
 // Everything runs on the connection's strand (`executor`); no locks.
 class WsSession {
  public:
+  // `principal`: who upgraded the connection (its organisation records the decisions, its
+  // execution switch applies).
   WsSession(WsApi& api, http::WebSocketConnection& connection,
-            const boost::asio::any_io_executor& executor, std::string request_id);
+            const boost::asio::any_io_executor& executor, std::string request_id,
+            Principal principal = {});
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
   WsSession(WsSession&&) = delete;
@@ -97,6 +101,7 @@ class WsSession {
   http::WebSocketConnection& connection_;
   boost::asio::any_io_executor executor_;
   std::string request_id_;  // Of the upgrade request: protocol errors carry it.
+  Principal caller_;        // Who upgraded the connection (HTTP-level authentication).
   bool authenticated_{false};
   std::string principal_{};
   bool ending_{false};  // The connection is over; tasks are being cancelled.
