@@ -261,7 +261,7 @@ Principal CliOperator() {
   principal.authenticated = true;
   principal.org_id = std::string(governance::kSystemOrg);
   principal.role = Role::kAdmin;
-  const char* user = std::getenv("USER");
+  const char* user = std::getenv("USER");  // NOLINT(concurrency-mt-unsafe): one thread here
   principal.user_id = std::string("cli:") + (user != nullptr ? user : "operator");
   return principal;
 }

@@ -26,7 +26,7 @@ std::string GenerateApiKeySecret() {
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
     std::abort();  // No randomness: no key may be made.
   }
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr std::string_view kHex = "0123456789abcdef";
   std::string secret(kApiKeyPrefix);
   for (const unsigned char byte : bytes) {
     secret += kHex[byte >> 4U];

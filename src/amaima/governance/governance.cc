@@ -113,10 +113,9 @@ Result<storage::StoredOrg> Governance::CreateOrg(const Principal& actor, std::st
                 "org_id must be 1-64 characters of a-z, 0-9, '-' and '_'")
         .With("field", "org_id");
   }
-  storage::StoredOrg org{std::move(org_id), name.empty() ? std::string() : std::move(name), "",
-                         UnixMillis(clock_.Now())};
+  storage::StoredOrg org{std::move(org_id), std::move(name), "", UnixMillis(clock_.Now())};
   if (org.name.empty()) {
-    org.name = org.org_id;
+    org.name = org.org_id;  // The id names it until someone gives it a name.
   }
   Status inserted = store_.InsertOrg(org);
   if (!inserted) {
@@ -146,9 +145,9 @@ Result<storage::StoredOrg> Governance::SetExecutionMode(const Principal& actor,
   if (!MayAdminister(actor, org_id)) {
     return NotYours(org_id);
   }
-  if (mode != "" && mode != "decision-only" && mode != "execution-enabled") {
+  if (!mode.empty() && mode != "decision-only" && mode != "execution-enabled") {
     return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
-                "execution_mode must be \"decision-only\", \"execution-enabled\" or \"inherit\"")
+                R"(execution_mode must be "decision-only", "execution-enabled" or "inherit")")
         .With("field", "execution_mode");
   }
   Result<storage::StoredOrg> before = store_.GetOrg(org_id);

@@ -253,6 +253,7 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   parts->governance = std::make_unique<governance::Governance>(
       *parts->governance_store, *parts->keys, *parts->ids, parts->clock);
   {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread starts.
     const char* chosen = std::getenv("AMAIMA_ADMIN_API_KEY");
     Result<std::string> generated = parts->governance->Bootstrap(chosen == nullptr ? "" : chosen);
     if (!generated) {
