@@ -139,39 +139,12 @@ constexpr const char* kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
-// Rolls back the open transaction unless Commit() was called.
-class TransactionGuard {
- public:
-  explicit TransactionGuard(sqlite3* db) : db_(db) {}
-
-  TransactionGuard(const TransactionGuard&) = delete;
-  TransactionGuard& operator=(const TransactionGuard&) = delete;
-  TransactionGuard(TransactionGuard&&) = delete;
-  TransactionGuard& operator=(TransactionGuard&&) = delete;
-
-  ~TransactionGuard() {
-    if (db_ != nullptr) {
-      // The error, if any, is the one being returned already; the rollback cannot add to it.
-      (void)ExecSql(db_, "ROLLBACK");
-    }
-  }
-
-  Status Commit() {
-    sqlite3* db = db_;
-    db_ = nullptr;
-    return ExecSql(db, "COMMIT");
-  }
-
- private:
-  sqlite3* db_;
-};
-
 Status ApplyOne(sqlite3* db, const SqliteMigration& migration) {
   Status begun = ExecSql(db, "BEGIN IMMEDIATE");
   if (!begun) {
     return begun;
   }
-  TransactionGuard transaction(db);
+  SqliteTransaction transaction(db);
   // Re-read inside the write lock: another process may have applied it meanwhile.
   Result<int> current = SqliteSchemaVersion(db);
   if (!current) {

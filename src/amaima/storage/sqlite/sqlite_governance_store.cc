@@ -100,32 +100,6 @@ Status StepDone(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
   return {};
 }
 
-// Rolls back unless committed.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) {}
-
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  Transaction(Transaction&&) = delete;
-  Transaction& operator=(Transaction&&) = delete;
-
-  ~Transaction() {
-    if (db_ != nullptr) {
-      (void)ExecSql(db_, "ROLLBACK");
-    }
-  }
-
-  Status Commit() {
-    sqlite3* db = db_;
-    db_ = nullptr;
-    return ExecSql(db, "COMMIT");
-  }
-
- private:
-  sqlite3* db_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteGovernanceStore>> SqliteGovernanceStore::Open(
@@ -351,7 +325,7 @@ Result<AuditEntry> SqliteGovernanceStore::AppendAudit(AuditEntry entry) {
   if (!begun) {
     return begun.error();
   }
-  Transaction transaction(db);
+  SqliteTransaction transaction(db);
   Result<SqliteStatement> head = PrepareSql(db, "SELECT seq, row_hash FROM audit_head");
   if (!head) {
     return head.error();
@@ -467,7 +441,7 @@ Result<AuditVerification> SqliteGovernanceStore::VerifyAudit() {
   if (!begun) {
     return begun.error();
   }
-  Transaction transaction(db);
+  SqliteTransaction transaction(db);
   Result<SqliteStatement> select =
       PrepareSql(db, "SELECT " + std::string(kAuditColumns) + " FROM audit_log ORDER BY seq");
   if (!select) {

@@ -42,4 +42,31 @@ Result<SqliteStatement> PrepareSql(sqlite3* db, std::string_view sql);
 // Returns column `index` of the current row of `statement` as text ("" for NULL).
 std::string ColumnText(sqlite3_stmt* statement, int index);
 
+// Rolls back the transaction open on `db` when destroyed, unless Commit() was called. A
+// failed rollback adds nothing to the error being returned already.
+class SqliteTransaction {
+ public:
+  explicit SqliteTransaction(sqlite3* db) : db_(db) {}
+
+  SqliteTransaction(const SqliteTransaction&) = delete;
+  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+  SqliteTransaction(SqliteTransaction&&) = delete;
+  SqliteTransaction& operator=(SqliteTransaction&&) = delete;
+
+  ~SqliteTransaction() {
+    if (db_ != nullptr) {
+      (void)ExecSql(db_, "ROLLBACK");
+    }
+  }
+
+  Status Commit() {
+    sqlite3* db = db_;
+    db_ = nullptr;
+    return ExecSql(db, "COMMIT");
+  }
+
+ private:
+  sqlite3* db_;
+};
+
 }  // namespace amaima::storage
