@@ -53,6 +53,7 @@ struct StoredExecution {
   double upstream_ms{0.0};  // Time waiting on the provider.
   double total_ms{0.0};     // From the request's arrival to the execution's end.
   int attempts{0};          // Upstream tries, fallbacks included.
+  std::string actor{};      // Who asked: Principal::Subject() ("key:<id>", "user:<id>").
 
   friend bool operator==(const StoredExecution&, const StoredExecution&) = default;
 };

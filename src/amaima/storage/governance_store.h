@@ -62,6 +62,10 @@ struct AuditEntry {
 inline constexpr std::string_view kAuditGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
+// A key's scopes as stored: space-separated (a scope never contains a space), and back.
+std::string JoinScopes(const std::vector<std::string>& scopes);
+std::vector<std::string> SplitScopes(std::string_view text);
+
 // The chain hash of `entry` (its seq, fields and prev_hash; not its row_hash).
 std::string AuditRowHash(const AuditEntry& entry);
 
@@ -121,6 +125,10 @@ class GovernanceStore {
   // Appends `entry` (its seq and hashes are assigned here, atomically with the link to the
   // previous row) and returns it as stored.
   virtual Result<AuditEntry> AppendAudit(AuditEntry entry) = 0;
+  // Appends `entries` in order as consecutive rows of the chain, all or none (one transaction
+  // where the back end has them), and returns them as stored. An empty batch appends nothing.
+  // The default appends them one by one: back ends override it to commit once.
+  virtual Result<std::vector<AuditEntry>> AppendAuditBatch(std::vector<AuditEntry> entries);
   virtual Result<AuditPage> ListAudit(const AuditFilter& filter, int limit,
                                       std::string_view cursor) = 0;
   // Recomputes every link, oldest first.

@@ -125,6 +125,55 @@ CREATE TABLE audit_head (
 ) STRICT;
 )sql";
 
+// Users who log in, and the refresh tokens issued to them (one family per login).
+constexpr std::string_view kCreateUsers = R"sql(
+CREATE TABLE users (
+  user_id        TEXT    NOT NULL PRIMARY KEY,
+  org_id         TEXT    NOT NULL REFERENCES orgs (org_id),
+  email          TEXT    NOT NULL UNIQUE,
+  role           TEXT    NOT NULL,
+  password_hash  TEXT    NOT NULL,
+  created_at_ms  INTEGER NOT NULL,
+  disabled_at_ms INTEGER
+) STRICT;
+CREATE INDEX users_by_org ON users (org_id, created_at_ms);
+CREATE TABLE refresh_tokens (
+  token_id      TEXT    NOT NULL PRIMARY KEY,
+  family_id     TEXT    NOT NULL,
+  user_id       TEXT    NOT NULL REFERENCES users (user_id),
+  issued_at_ms  INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  rotated_at_ms INTEGER,
+  revoked_at_ms INTEGER
+) STRICT;
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id);
+)sql";
+
+// Budgets (DESIGN.md §8): a cap per organisation, API key or user and UTC day or month, and
+// what happens to a request that would go over it. What was spent is the ledger's (limits/).
+constexpr std::string_view kCreateBudgets = R"sql(
+CREATE TABLE budgets (
+  budget_id     TEXT    NOT NULL PRIMARY KEY,
+  scope_type    TEXT    NOT NULL CHECK (scope_type IN ('org', 'key', 'user')),
+  scope_id      TEXT    NOT NULL CHECK (length(scope_id) > 0),
+  org_id        TEXT    NOT NULL REFERENCES orgs (org_id),
+  period        TEXT    NOT NULL CHECK (period IN ('daily', 'monthly')),
+  cap_usd       REAL    NOT NULL CHECK (cap_usd >= 0),
+  action        TEXT    NOT NULL CHECK (action IN ('reject', 'downgrade')),
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  UNIQUE (scope_type, scope_id, period)
+) STRICT;
+CREATE INDEX budgets_by_org ON budgets (org_id, scope_type, scope_id, period);
+)sql";
+
+// Who asked for each execution ("key:<id>" / "user:<id>"), for the audit trail and usage by
+// caller. Rows written before this migration have "".
+constexpr std::string_view kAddExecutionActor = R"sql(
+ALTER TABLE executions ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+)sql";
+
 static_assert(kMaxFeedbackCommentBytes == 4000, "migration 3 checks comments against 4000 bytes");
 
 // Append new migrations here; never edit a released one.
@@ -133,6 +182,9 @@ constexpr std::array kMigrations = {
     SqliteMigration{2, "create_executions", kCreateExecutions},
     SqliteMigration{3, "create_feedback", kCreateFeedback},
     SqliteMigration{4, "create_governance", kCreateGovernance},
+    SqliteMigration{5, "create_users", kCreateUsers},
+    SqliteMigration{6, "create_budgets", kCreateBudgets},
+    SqliteMigration{7, "add_execution_actor", kAddExecutionActor},
 };
 
 constexpr const char* kCreateMigrationsTable =
@@ -222,6 +274,34 @@ Status ApplySqliteMigrations(sqlite3* db, std::span<const SqliteMigration> migra
     }
   }
   return {};
+}
+
+Result<SqliteConnection> OpenMigratedSqlite(const std::string& path) {
+  Result<SqliteConnection> db =
+      OpenSqliteConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) {
+    return db.error();
+  }
+  const int rc = sqlite3_busy_timeout(db->get(), 5000);
+  if (rc != SQLITE_OK) {
+    return SqliteError(db->get(), rc, "cannot set the busy timeout");
+  }
+  for (const char* pragma :
+       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
+    Result<SqliteStatement> statement = PrepareSql(db->get(), pragma);
+    if (!statement) {
+      return statement.error();
+    }
+    while (sqlite3_step(statement->get()) == SQLITE_ROW) {
+    }
+  }
+  Status migrated = ApplySqliteMigrations(db->get(), SqliteMigrations());
+  if (!migrated) {
+    Error error = migrated.error();
+    error.message = "storage: '" + path + "': " + error.message;
+    return error;
+  }
+  return db;
 }
 
 }  // namespace amaima::storage

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include <sqlite3.h>
 
 #include "amaima/core/result.h"
+#include "amaima/storage/sqlite/sqlite_handle.h"
 
 namespace amaima::storage {
 
@@ -31,5 +33,9 @@ Status ApplySqliteMigrations(sqlite3* db, std::span<const SqliteMigration> migra
 // Returns the schema version of `db`: the highest applied migration, 0 for a new database.
 // Creates the empty schema_migrations table if it is missing.
 Result<int> SqliteSchemaVersion(sqlite3* db);
+
+// Opens (creating if missing) the database at `path` for a store: a 5 s busy timeout, WAL,
+// synchronous FULL, foreign keys on, and every migration applied.
+Result<SqliteConnection> OpenMigratedSqlite(const std::string& path);
 
 }  // namespace amaima::storage

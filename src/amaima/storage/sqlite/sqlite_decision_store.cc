@@ -99,7 +99,7 @@ StoredDecision ReadRow(sqlite3_stmt* statement) {
 }
 
 // Runs a statement that returns no rows, then resets it.
-Status StepDone(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
+Status StepDoneAndReset(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
   const StatementReset reset(statement);
   const int rc = sqlite3_step(statement);
   if (rc != SQLITE_DONE) {
@@ -182,7 +182,7 @@ Status InsertRow(sqlite3* db, sqlite3_stmt* insert, const StoredDecision& record
 constexpr std::string_view kExecutionColumns =
     "request_id, decision_id, created_at_ms, org_id, surface, model, provider, streamed, status, "
     "error_code, prompt_tokens, completion_tokens, usage_estimated, cost_usd, upstream_ms, "
-    "total_ms, attempts";
+    "total_ms, attempts, actor";
 
 Status InsertExecutionRow(sqlite3* db, sqlite3_stmt* insert, const StoredExecution& record) {
   const StatementReset reset(insert);
@@ -203,6 +203,7 @@ Status InsertExecutionRow(sqlite3* db, sqlite3_stmt* insert, const StoredExecuti
   sqlite3_bind_double(insert, 15, record.upstream_ms);
   sqlite3_bind_double(insert, 16, record.total_ms);
   sqlite3_bind_int(insert, 17, record.attempts);
+  BindText(insert, 18, record.actor);
   const int rc = sqlite3_step(insert);
   if (rc != SQLITE_DONE) {
     return SqliteError(db, rc, "cannot insert execution " + record.request_id);
@@ -229,6 +230,7 @@ StoredExecution ReadExecutionRow(sqlite3_stmt* statement) {
   record.upstream_ms = sqlite3_column_double(statement, 14);
   record.total_ms = sqlite3_column_double(statement, 15);
   record.attempts = sqlite3_column_int(statement, 16);
+  record.actor = ColumnText(statement, 17);
   return record;
 }
 
@@ -320,7 +322,7 @@ Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
   Result<SqliteStatement> insert_execution =
       PrepareSql(db, "INSERT INTO executions (" + std::string(kExecutionColumns)
                          + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                           "?15, ?16, ?17)");
+                           "?15, ?16, ?17, ?18)");
   if (!insert_execution) {
     return insert_execution.error();
   }
@@ -512,18 +514,18 @@ template <typename InsertRows>
 Status SqliteDecisionStore::WriteTransaction(InsertRows insert_rows, std::string_view what) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
   sqlite3* db = writer_.db.get();
-  Status begun = StepDone(db, writer_.begin.get(), "cannot begin a transaction");
+  Status begun = StepDoneAndReset(db, writer_.begin.get(), "cannot begin a transaction");
   if (!begun) {
     return begun;
   }
   Status inserted = insert_rows(db);
   if (inserted) {
-    inserted = StepDone(db, writer_.commit.get(), "cannot commit " + std::string(what));
+    inserted = StepDoneAndReset(db, writer_.commit.get(), "cannot commit " + std::string(what));
   }
   if (!inserted && sqlite3_get_autocommit(db) == 0) {
     // Still inside the transaction: undo the rows already inserted. The insert error is the one
     // to report; a failing rollback leaves the connection to SQLite's own recovery.
-    (void)StepDone(db, writer_.rollback.get(), "cannot roll back");
+    (void)StepDoneAndReset(db, writer_.rollback.get(), "cannot roll back");
   }
   return inserted;
 }

@@ -16,50 +16,6 @@ constexpr std::string_view kAuditColumns =
     "seq, event_id, created_at_ms, org_id, actor, action, target, outcome, details_json, "
     "prev_hash, row_hash";
 
-void Bind(sqlite3_stmt* statement, int index, std::string_view text) {
-  sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-}
-
-void BindOptional(sqlite3_stmt* statement, int index, const std::optional<std::int64_t>& value) {
-  if (value.has_value()) {
-    sqlite3_bind_int64(statement, index, *value);
-  } else {
-    sqlite3_bind_null(statement, index);
-  }
-}
-
-std::optional<std::int64_t> ColumnOptional(sqlite3_stmt* statement, int index) {
-  if (sqlite3_column_type(statement, index) == SQLITE_NULL) {
-    return std::nullopt;
-  }
-  return sqlite3_column_int64(statement, index);
-}
-
-// Scopes are stored space-separated (a scope never contains a space).
-std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const std::string& scope : scopes) {
-    out += out.empty() ? scope : " " + scope;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitScopes(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t space = text.find(' ', start);
-    if (space == std::string_view::npos) {
-      space = text.size();
-    }
-    if (space > start) {
-      out.emplace_back(text.substr(start, space - start));
-    }
-    start = space + 1;
-  }
-  return out;
-}
-
 StoredApiKey ReadKey(sqlite3_stmt* statement) {
   StoredApiKey key;
   key.key_id = ColumnText(statement, 0);
@@ -91,42 +47,13 @@ AuditEntry ReadAudit(sqlite3_stmt* statement) {
   return entry;
 }
 
-// Steps a statement that returns no rows.
-Status StepDone(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
-  const int rc = sqlite3_step(statement);
-  if (rc != SQLITE_DONE) {
-    return SqliteError(db, rc, what);
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteGovernanceStore>> SqliteGovernanceStore::Open(
     const std::string& path) {
-  Result<SqliteConnection> db =
-      OpenSqliteConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  Result<SqliteConnection> db = OpenMigratedSqlite(path);
   if (!db) {
     return db.error();
-  }
-  const int rc = sqlite3_busy_timeout(db->get(), 5000);
-  if (rc != SQLITE_OK) {
-    return SqliteError(db->get(), rc, "cannot set the busy timeout");
-  }
-  for (const char* pragma :
-       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
-    Result<SqliteStatement> statement = PrepareSql(db->get(), pragma);
-    if (!statement) {
-      return statement.error();
-    }
-    while (sqlite3_step(statement->get()) == SQLITE_ROW) {
-    }
-  }
-  Status migrated = ApplySqliteMigrations(db->get(), SqliteMigrations());
-  if (!migrated) {
-    Error error = migrated.error();
-    error.message = "storage: '" + path + "': " + error.message;
-    return error;
   }
   return std::unique_ptr<SqliteGovernanceStore>(new SqliteGovernanceStore(std::move(*db)));
 }
@@ -319,6 +246,20 @@ Result<std::int64_t> SqliteGovernanceStore::CountApiKeys() {
 }
 
 Result<AuditEntry> SqliteGovernanceStore::AppendAudit(AuditEntry entry) {
+  std::vector<AuditEntry> one;
+  one.push_back(std::move(entry));
+  Result<std::vector<AuditEntry>> appended = AppendAuditBatch(std::move(one));
+  if (!appended) {
+    return appended.error();
+  }
+  return std::move(appended->front());
+}
+
+Result<std::vector<AuditEntry>> SqliteGovernanceStore::AppendAuditBatch(
+    std::vector<AuditEntry> entries) {
+  if (entries.empty()) {
+    return entries;
+  }
   const std::lock_guard lock(mutex_);
   sqlite3* db = db_.get();
   Status begun = ExecSql(db, "BEGIN IMMEDIATE");  // The chain's head is read under the lock.
@@ -330,18 +271,16 @@ Result<AuditEntry> SqliteGovernanceStore::AppendAudit(AuditEntry entry) {
   if (!head) {
     return head.error();
   }
+  std::int64_t seq = 0;
+  std::string prev_hash(kAuditGenesisHash);
   const int rc = sqlite3_step(head->get());
   if (rc == SQLITE_ROW) {
-    entry.seq = sqlite3_column_int64(head->get(), 0) + 1;
-    entry.prev_hash = ColumnText(head->get(), 1);
-  } else if (rc == SQLITE_DONE) {
-    entry.seq = 1;
-    entry.prev_hash = std::string(kAuditGenesisHash);
-  } else {
+    seq = sqlite3_column_int64(head->get(), 0);
+    prev_hash = ColumnText(head->get(), 1);
+  } else if (rc != SQLITE_DONE) {
     return SqliteError(db, rc, "cannot read the audit head");
   }
   sqlite3_reset(head->get());
-  entry.row_hash = AuditRowHash(entry);
   Result<SqliteStatement> insert =
       PrepareSql(db, "INSERT INTO audit_log (" + std::string(kAuditColumns)
                          + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
@@ -349,20 +288,27 @@ Result<AuditEntry> SqliteGovernanceStore::AppendAudit(AuditEntry entry) {
     return insert.error();
   }
   sqlite3_stmt* s = insert->get();
-  sqlite3_bind_int64(s, 1, entry.seq);
-  Bind(s, 2, entry.event_id);
-  sqlite3_bind_int64(s, 3, entry.created_at_ms);
-  Bind(s, 4, entry.org_id);
-  Bind(s, 5, entry.actor);
-  Bind(s, 6, entry.action);
-  Bind(s, 7, entry.target);
-  Bind(s, 8, entry.outcome);
-  Bind(s, 9, entry.details_json);
-  Bind(s, 10, entry.prev_hash);
-  Bind(s, 11, entry.row_hash);
-  Status inserted = StepDone(db, s, "cannot append to the audit log");
-  if (!inserted) {
-    return inserted.error();
+  for (AuditEntry& entry : entries) {
+    entry.seq = ++seq;
+    entry.prev_hash = prev_hash;
+    entry.row_hash = AuditRowHash(entry);
+    prev_hash = entry.row_hash;
+    sqlite3_bind_int64(s, 1, entry.seq);
+    Bind(s, 2, entry.event_id);
+    sqlite3_bind_int64(s, 3, entry.created_at_ms);
+    Bind(s, 4, entry.org_id);
+    Bind(s, 5, entry.actor);
+    Bind(s, 6, entry.action);
+    Bind(s, 7, entry.target);
+    Bind(s, 8, entry.outcome);
+    Bind(s, 9, entry.details_json);
+    Bind(s, 10, entry.prev_hash);
+    Bind(s, 11, entry.row_hash);
+    Status inserted = StepDone(db, s, "cannot append to the audit log");
+    if (!inserted) {
+      return inserted.error();
+    }
+    sqlite3_reset(s);
   }
   Result<SqliteStatement> move_head =
       PrepareSql(db,
@@ -371,8 +317,8 @@ Result<AuditEntry> SqliteGovernanceStore::AppendAudit(AuditEntry entry) {
   if (!move_head) {
     return move_head.error();
   }
-  sqlite3_bind_int64(move_head->get(), 1, entry.seq);
-  Bind(move_head->get(), 2, entry.row_hash);
+  sqlite3_bind_int64(move_head->get(), 1, seq);
+  Bind(move_head->get(), 2, prev_hash);
   Status moved = StepDone(db, move_head->get(), "cannot move the audit head");
   if (!moved) {
     return moved.error();
@@ -381,11 +327,13 @@ Result<AuditEntry> SqliteGovernanceStore::AppendAudit(AuditEntry entry) {
   if (!committed) {
     return committed.error();
   }
-  return entry;
+  return entries;
 }
 
 Result<AuditPage> SqliteGovernanceStore::ListAudit(const AuditFilter& filter, int limit,
                                                    std::string_view cursor) {
+  constexpr int kMaxAuditListLimit = 10000;
+  limit = std::clamp(limit, 1, kMaxAuditListLimit);  // A page holds at least one row.
   const std::lock_guard lock(mutex_);
   std::int64_t before = 0;
   if (!cursor.empty()) {

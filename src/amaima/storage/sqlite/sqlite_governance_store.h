@@ -32,6 +32,7 @@ class SqliteGovernanceStore final : public GovernanceStore {
   Status RevokeApiKey(std::string_view key_id, std::int64_t revoked_at_ms) override;
   Result<std::int64_t> CountApiKeys() override;
   Result<AuditEntry> AppendAudit(AuditEntry entry) override;
+  Result<std::vector<AuditEntry>> AppendAuditBatch(std::vector<AuditEntry> entries) override;
   Result<AuditPage> ListAudit(const AuditFilter& filter, int limit,
                               std::string_view cursor) override;
   Result<AuditVerification> VerifyAudit() override;

@@ -1,6 +1,7 @@
 #include "amaima/storage/sqlite/sqlite_governance_store.h"
 
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -119,6 +120,25 @@ TEST_F(SqliteGovernanceStoreTest, AuditRowsChainAndVerify) {
   ASSERT_TRUE(verified.has_value());
   EXPECT_EQ(verified->rows, 2);
   EXPECT_FALSE(verified->first_broken_seq.has_value()) << verified->problem;
+}
+
+TEST_F(SqliteGovernanceStoreTest, ABatchExtendsTheChainInOneTransaction) {
+  ASSERT_TRUE(store_->AppendAudit(Event("key.create")).has_value());
+  std::vector<AuditEntry> batch = {Event("execution"), Event("execution"), Event("execution")};
+  const auto appended = store_->AppendAuditBatch(batch);
+  ASSERT_TRUE(appended.has_value()) << appended.error().message;
+  ASSERT_EQ(appended->size(), 3U);
+  EXPECT_EQ((*appended)[0].seq, 2);
+  EXPECT_EQ((*appended)[2].seq, 4);
+  EXPECT_EQ((*appended)[1].prev_hash, (*appended)[0].row_hash);
+  // A batch with a duplicate event id fails whole: nothing of it is stored.
+  std::vector<AuditEntry> bad = {Event("execution"), (*appended)[0]};
+  EXPECT_FALSE(store_->AppendAuditBatch(bad).has_value());
+  const auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_EQ(verified->rows, 4);
+  EXPECT_FALSE(verified->first_broken_seq.has_value()) << verified->problem;
+  EXPECT_TRUE(store_->AppendAuditBatch({})->empty());
 }
 
 TEST_F(SqliteGovernanceStoreTest, AnEditedRowIsNamed) {

@@ -75,4 +75,31 @@ std::string ColumnText(sqlite3_stmt* statement, int index) {
   return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)};
 }
 
+void Bind(sqlite3_stmt* statement, int index, std::string_view text) {
+  sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+void BindOptional(sqlite3_stmt* statement, int index, const std::optional<std::int64_t>& value) {
+  if (value.has_value()) {
+    sqlite3_bind_int64(statement, index, *value);
+  } else {
+    sqlite3_bind_null(statement, index);
+  }
+}
+
+std::optional<std::int64_t> ColumnOptional(sqlite3_stmt* statement, int index) {
+  if (sqlite3_column_type(statement, index) == SQLITE_NULL) {
+    return std::nullopt;
+  }
+  return sqlite3_column_int64(statement, index);
+}
+
+Status StepDone(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
+  const int rc = sqlite3_step(statement);
+  if (rc != SQLITE_DONE) {
+    return SqliteError(db, rc, what);
+  }
+  return {};
+}
+
 }  // namespace amaima::storage

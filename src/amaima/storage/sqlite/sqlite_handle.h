@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +43,18 @@ Result<SqliteStatement> PrepareSql(sqlite3* db, std::string_view sql);
 
 // Returns column `index` of the current row of `statement` as text ("" for NULL).
 std::string ColumnText(sqlite3_stmt* statement, int index);
+
+// Binds `text` (copied) to parameter `index`.
+void Bind(sqlite3_stmt* statement, int index, std::string_view text);
+
+// Binds `value`, or NULL when it is empty, to parameter `index`.
+void BindOptional(sqlite3_stmt* statement, int index, const std::optional<std::int64_t>& value);
+
+// Returns column `index` of the current row as an integer, nullopt for NULL.
+std::optional<std::int64_t> ColumnOptional(sqlite3_stmt* statement, int index);
+
+// Steps a statement that returns no rows; an error names `what`.
+Status StepDone(sqlite3* db, sqlite3_stmt* statement, std::string_view what);
 
 // Rolls back the transaction open on `db` when destroyed, unless Commit() was called. A
 // failed rollback adds nothing to the error being returned already.
