@@ -301,6 +301,38 @@ TEST_F(ExecutionIntegrationTest, ChatUsageAndCostAreRecordedWithTheDecision) {
               1e-12);
 }
 
+TEST_F(ExecutionIntegrationTest, EachExecutionIsAuditedWithItsCallerModelAndCost) {
+  const ClientResponse response =
+      Chat(R"({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi there"}]})");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const std::string decision_id = response.headers.at("x-amaima-decision-id");
+  const json::array executions = ExecutionsOf(decision_id);
+  ASSERT_EQ(executions.size(), 1U);
+  const std::string actor(executions[0].at("actor").as_string());
+  EXPECT_TRUE(actor.starts_with("key:")) << actor;
+
+  // Audit rows are queued off the request path: wait (at most 5 s) for the row.
+  json::array rows;
+  for (int i = 0; i < 500 && rows.empty(); ++i) {
+    const ClientResponse listed = client_->Get("/v1/audit?action=execution");
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    rows = json::parse(listed.body).at("data").as_array();
+    if (rows.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ASSERT_EQ(rows.size(), 1U);
+  const json::value& row = rows[0];
+  EXPECT_EQ(row.at("actor").as_string(), actor);
+  EXPECT_EQ(row.at("target").as_string(), "decision:" + decision_id);
+  EXPECT_EQ(row.at("outcome").as_string(), "success");
+  EXPECT_EQ(row.at("details").at("model").as_string(), "gpt-4o-mini");
+  EXPECT_EQ(row.at("details").at("request_id").as_string(),
+            response.headers.at("x-amaima-request-id"));
+  EXPECT_NEAR(std::stod(std::string(row.at("details").at("cost_usd").as_string())),
+              executions[0].at("cost_usd").to_number<double>(), 1e-8);
+}
+
 TEST_F(ExecutionIntegrationTest, MissingUpstreamUsageIsEstimatedAndFlagged) {
   FakeRule no_usage;
   no_usage.raw_body =

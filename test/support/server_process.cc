@@ -1,5 +1,6 @@
 #include "test/support/server_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,6 +93,12 @@ void ServerProcess::Start() {
       envp.push_back(e.data());
     }
     envp.push_back(nullptr);
+    if (!output_file_.empty()) {
+      const int fd = ::open(output_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (fd < 0 || ::dup2(fd, STDOUT_FILENO) < 0 || ::dup2(fd, STDERR_FILENO) < 0) {
+        std::_Exit(126);
+      }
+    }
     ::execve(argv[0], argv.data(), envp.data());
     std::_Exit(127);
   }

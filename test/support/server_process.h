@@ -29,6 +29,9 @@ class ServerProcess {
 
   std::uint16_t port() const { return port_; }
 
+  // Before Start(): the child's stdout and stderr (its log) go to `path` instead of the test's.
+  void set_output_file(std::string path) { output_file_ = std::move(path); }
+
   pid_t pid() const { return pid_; }
 
   // Sends `signal` to the child.
@@ -45,6 +48,7 @@ class ServerProcess {
   std::string data_dir_;
   std::vector<std::string> extra_args_;
   std::vector<std::string> env_;
+  std::string output_file_{};
   pid_t pid_{-1};
   std::uint16_t port_{0};
 };

@@ -13,13 +13,10 @@
 #include <openssl/rsa.h>
 
 #include "amaima/auth/base64url.h"
+#include "test/support/test_keys.h"
 
 namespace amaima::auth {
 namespace {
-
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* context) const { EVP_PKEY_CTX_free(context); }
-};
 
 struct PkeyDeleter {
   void operator()(EVP_PKEY* pkey) const { EVP_PKEY_free(pkey); }
@@ -29,11 +26,6 @@ struct BioDeleter {
   void operator()(BIO* bio) const { BIO_free(bio); }
 };
 
-struct KeyPems {
-  std::string private_pem{};
-  std::string public_pem{};
-};
-
 std::string DrainBio(BIO* bio) {
   std::string text(BIO_ctrl_pending(bio), '\0');
   const int read = BIO_read(bio, text.data(), static_cast<int>(text.size()));
@@ -41,33 +33,14 @@ std::string DrainBio(BIO* bio) {
   return text;
 }
 
-// Generates a fresh key pair as PEM: RSA with `rsa_bits`, or EC on P-256 when `rsa_bits`
-// is nullopt.
+using KeyPems = testing::TestKeyPems;
+
 KeyPems GenerateKey(std::optional<int> rsa_bits) {
-  const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> context(
-      EVP_PKEY_CTX_new_from_name(nullptr, rsa_bits ? "RSA" : "EC", nullptr));
-  EVP_PKEY* raw = nullptr;
-  const bool generated = context != nullptr && EVP_PKEY_keygen_init(context.get()) == 1
-                         && (rsa_bits ? EVP_PKEY_CTX_set_rsa_keygen_bits(context.get(), *rsa_bits)
-                                      : EVP_PKEY_CTX_set_group_name(context.get(), "P-256"))
-                                == 1
-                         && EVP_PKEY_generate(context.get(), &raw) == 1;
-  const std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(raw);
-  const std::unique_ptr<BIO, BioDeleter> private_bio(BIO_new(BIO_s_mem()));
-  const std::unique_ptr<BIO, BioDeleter> public_bio(BIO_new(BIO_s_mem()));
-  const bool written = generated
-                       && PEM_write_bio_PrivateKey(private_bio.get(), pkey.get(), nullptr, nullptr,
-                                                   0, nullptr, nullptr)
-                              == 1
-                       && PEM_write_bio_PUBKEY(public_bio.get(), pkey.get()) == 1;
-  EXPECT_TRUE(written) << "cannot generate a key";
-  return KeyPems{DrainBio(private_bio.get()), DrainBio(public_bio.get())};
+  return testing::GenerateTestKey(rsa_bits);
 }
 
-// RSA key generation takes a while; the test binary makes this key once.
 const KeyPems& Rsa2048() {
-  static const KeyPems pems = GenerateKey(2048);
-  return pems;
+  return testing::TestRsa2048();
 }
 
 TEST(JwtKeyTest, NamesAlgorithms) {

@@ -11,15 +11,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
 
 #include "amaima/auth/base64url.h"
 #include "amaima/core/base64.h"
 #include "amaima/core/hashing.h"
 #include "test/support/fake_clock.h"
+#include "test/support/test_keys.h"
 
 namespace amaima::auth {
 namespace {
@@ -30,58 +27,14 @@ using std::chrono::seconds;
 
 constexpr std::string_view kSecret = "test-secret-of-at-least-32-bytes-0123456789";
 
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* context) const { EVP_PKEY_CTX_free(context); }
-};
+using testing::TestRsa2048;
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* pkey) const { EVP_PKEY_free(pkey); }
-};
-
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-
-struct KeyPems {
-  std::string private_pem{};
-  std::string public_pem{};
-};
-
-std::string DrainBio(BIO* bio) {
-  std::string text(BIO_ctrl_pending(bio), '\0');
-  const int read = BIO_read(bio, text.data(), static_cast<int>(text.size()));
-  text.resize(read > 0 ? static_cast<std::size_t>(read) : 0);
-  return text;
+const testing::TestKeyPems& Rsa2048() {
+  return TestRsa2048();
 }
 
-// Generates a fresh RSA-2048 key pair as PEM.
-KeyPems GenerateRsaKey() {
-  const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> context(
-      EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-  EVP_PKEY* raw = nullptr;
-  const bool generated = context != nullptr && EVP_PKEY_keygen_init(context.get()) == 1
-                         && EVP_PKEY_CTX_set_rsa_keygen_bits(context.get(), 2048) == 1
-                         && EVP_PKEY_generate(context.get(), &raw) == 1;
-  const std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(raw);
-  const std::unique_ptr<BIO, BioDeleter> private_bio(BIO_new(BIO_s_mem()));
-  const std::unique_ptr<BIO, BioDeleter> public_bio(BIO_new(BIO_s_mem()));
-  const bool written = generated
-                       && PEM_write_bio_PrivateKey(private_bio.get(), pkey.get(), nullptr, nullptr,
-                                                   0, nullptr, nullptr)
-                              == 1
-                       && PEM_write_bio_PUBKEY(public_bio.get(), pkey.get()) == 1;
-  EXPECT_TRUE(written) << "cannot generate an RSA key";
-  return KeyPems{DrainBio(private_bio.get()), DrainBio(public_bio.get())};
-}
-
-// RSA key generation takes a while; each test binary makes its keys once.
-const KeyPems& Rsa2048() {
-  static const KeyPems pems = GenerateRsaKey();
-  return pems;
-}
-
-const KeyPems& OtherRsa2048() {
-  static const KeyPems pems = GenerateRsaKey();
+const testing::TestKeyPems& OtherRsa2048() {
+  static const testing::TestKeyPems pems = testing::GenerateTestKey(2048);
   return pems;
 }
 

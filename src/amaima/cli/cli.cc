@@ -22,8 +22,7 @@
 #include "amaima/server/build_router.h"
 #include "amaima/server/query_hash_key.h"
 #include "amaima/server/server.h"
-#include "amaima/storage/sqlite/sqlite_decision_store.h"
-#include "amaima/storage/sqlite/sqlite_governance_store.h"
+#include "amaima/server/stores.h"
 
 #include <CLI/CLI.hpp>
 
@@ -178,21 +177,22 @@ int Route(const ConfigFlags& flags, const RouteFlags& route) {
   return 0;
 }
 
-Result<std::unique_ptr<storage::SqliteDecisionStore>> OpenStore(const ConfigFlags& flags) {
+// The deployment's stores, as `amaima serve` opens them (SQLite, or PostgreSQL when
+// storage.postgres_url is set). A SQLite file must exist already.
+Result<server::Stores> OpenStore(const ConfigFlags& flags) {
   Result<config::Config> loaded = LoadFor(flags);
   if (!loaded) {
     return loaded.error();
   }
-  storage::SqliteOptions options;
-  options.path = server::SqlitePath(*loaded);
-  options.synchronous = loaded->storage.sqlite_synchronous;
-  options.read_connections = 1;
-  std::error_code ec;
-  if (!std::filesystem::exists(options.path, ec)) {
-    return Fail(ErrorCode::kNotFound, "no database at " + options.path
-                                          + " (start `amaima serve` first, or pass --data-dir)");
+  if (loaded->storage.postgres_url.empty()) {
+    const std::string path = server::SqlitePath(*loaded);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      return Fail(ErrorCode::kNotFound, "no database at " + path
+                                            + " (start `amaima serve` first, or pass --data-dir)");
+    }
   }
-  return storage::SqliteDecisionStore::Open(options);
+  return server::OpenStores(*loaded);
 }
 
 int ListDecisions(const ConfigFlags& flags, int limit, const std::string& cursor,
@@ -203,7 +203,7 @@ int ListDecisions(const ConfigFlags& flags, int limit, const std::string& cursor
   }
   storage::DecisionFilter filter;
   filter.level = level;
-  Result<storage::DecisionPage> page = (*store)->List(filter, limit, cursor);
+  Result<storage::DecisionPage> page = store->decisions->List(filter, limit, cursor);
   if (!page) {
     return PrintError(page.error());
   }
@@ -228,7 +228,7 @@ int ShowDecision(const ConfigFlags& flags, const std::string& id, bool compact) 
   if (!store) {
     return PrintError(store.error());
   }
-  Result<storage::StoredDecision> stored = (*store)->Get(id);
+  Result<storage::StoredDecision> stored = store->decisions->Get(id);
   if (!stored) {
     return PrintError(stored.error());
   }
@@ -275,7 +275,8 @@ struct KeyFlags {
   std::string key_id{};
 };
 
-Result<std::unique_ptr<storage::SqliteGovernanceStore>> OpenGovernance(const ConfigFlags& flags) {
+// The stores for the governance commands; a SQLite database is created if missing.
+Result<server::Stores> OpenGovernance(const ConfigFlags& flags) {
   Result<config::Config> loaded = LoadFor(flags);
   if (!loaded) {
     return loaded.error();
@@ -283,7 +284,7 @@ Result<std::unique_ptr<storage::SqliteGovernanceStore>> OpenGovernance(const Con
   if (Result<std::string> dir = server::PrepareDataDir(*loaded, true); !dir) {
     return dir.error();
   }
-  return storage::SqliteGovernanceStore::Open(server::SqlitePath(*loaded));
+  return server::OpenStores(*loaded);
 }
 
 boost::json::object KeyJson(const storage::StoredApiKey& key) {
@@ -303,11 +304,11 @@ int KeysCommand(const KeyFlags& flags, std::string_view action) {
   }
   SystemClock clock;
   IdGenerator ids(clock);
-  governance::ApiKeyAuthenticator keys(**store, clock, std::chrono::seconds(0));
-  governance::Governance governance(**store, keys, ids, clock);
+  governance::ApiKeyAuthenticator keys(*store->governance, clock, std::chrono::seconds(0));
+  governance::Governance governance(*store->governance, keys, ids, clock);
   const Principal actor = CliOperator();
   if (action == "create") {
-    if (Result<storage::StoredOrg> org = (*store)->GetOrg(flags.org); !org) {
+    if (Result<storage::StoredOrg> org = store->governance->GetOrg(flags.org); !org) {
       if (org.error().code != ErrorCode::kNotFound) {
         return PrintError(org.error());
       }
@@ -360,7 +361,7 @@ int VerifyAudit(const ConfigFlags& flags) {
   if (!store) {
     return PrintError(store.error());
   }
-  Result<storage::AuditVerification> verified = (*store)->VerifyAudit();
+  Result<storage::AuditVerification> verified = store->governance->VerifyAudit();
   if (!verified) {
     return PrintError(verified.error());
   }

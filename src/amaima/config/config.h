@@ -74,6 +74,20 @@ struct ExecutionConfig {
   bool operator==(const ExecutionConfig&) const = default;
 };
 
+// `budgets:` — spending caps per organisation, API key and user (DESIGN.md §8,
+// docs/governance.md "Budgets"). The caps themselves are data (PUT /v1/admin/budgets); these
+// keys say how they are enforced.
+struct BudgetsConfig {
+  bool enabled{true};  // false: no request is charged to any budget.
+  // Output tokens assumed for the reservation of a request that sets no max_tokens;
+  // 0 = router.expected_output_tokens of the decision's routed level.
+  std::int64_t default_max_tokens_estimate{0};
+  bool admins_bypass{false};             // Admin keys and users are not charged.
+  std::string default_action{"reject"};  // Of a budget created without one: reject | downgrade.
+
+  bool operator==(const BudgetsConfig&) const = default;
+};
+
 // `storage:` — where durable records live.
 struct StorageConfig {
   std::string data_dir{"./data"};  // Created if missing.
@@ -83,8 +97,39 @@ struct StorageConfig {
   std::string sqlite_synchronous{"full"};
   int writer_batch_max{256};                   // Records per write transaction, at most.
   std::chrono::milliseconds writer_linger{0};  // Extra wait to fill a batch; 0 = none.
+  // PostgreSQL connection URL (postgres://user:password@host:port/db). Non-empty = every
+  // store lives in PostgreSQL instead of SQLite, so that several replicas share them.
+  std::string postgres_url{};
 
   bool operator==(const StorageConfig&) const = default;
+};
+
+// `auth:` — users' sessions (DESIGN.md §8): JWT access tokens and rotating refresh tokens,
+// and the throttling of password logins.
+struct AuthConfig {
+  std::string jwt_algorithm{"HS256"};  // "HS256" | "RS256"
+  // HS256 shared secret, at least 32 bytes. Empty = a random one generated on first start and
+  // kept in <data_dir>/jwt_hs256.key (replicas must then be given one explicitly).
+  std::string jwt_secret{};
+  std::string jwt_private_key_file{};  // RS256: PEM private key; signs and verifies.
+  std::string jwt_public_key_file{};   // RS256: PEM public key; verifies only (no logins).
+  std::string issuer{"amaima"};
+  std::chrono::milliseconds access_token_ttl{15LL * 60 * 1000};
+  std::chrono::milliseconds refresh_token_ttl{30LL * 24 * 60 * 60 * 1000};
+  // Login attempts per email and per client address, each per minute and per hour.
+  double login_attempts_per_minute{5};
+  double login_attempts_per_hour{30};
+
+  bool operator==(const AuthConfig&) const = default;
+};
+
+// `redis:` — shared state of several replicas: rate-limit buckets, budget reservations and
+// revoked token ids. Empty url = in-process (per replica).
+struct RedisConfig {
+  std::string url{};  // redis://[:password@]host:port[/db]
+  std::string key_prefix{"amaima:"};
+
+  bool operator==(const RedisConfig&) const = default;
 };
 
 // `telemetry:` — privacy of stored decisions.
@@ -199,7 +244,10 @@ struct Config {
   ServerConfig server{};
   ExecutionConfig execution{};
   ApiConfig api{};
+  BudgetsConfig budgets{};
   StorageConfig storage{};
+  AuthConfig auth{};
+  RedisConfig redis{};
   TelemetryConfig telemetry{};
   ObservabilityConfig observability{};
   RouterConfig router{};

@@ -22,6 +22,8 @@ constexpr std::array<LogLevel, 4> kLogLevelValues = {LogLevel::kDebug, LogLevel:
 constexpr std::array<std::string_view, 2> kLogFormatNames = {"json", "text"};
 constexpr std::array<LogFormat, 2> kLogFormatValues = {LogFormat::kJson, LogFormat::kText};
 constexpr std::array<std::string_view, 2> kSynchronousNames = {"full", "normal"};
+constexpr std::array<std::string_view, 2> kBudgetActionNames = {"reject", "downgrade"};
+constexpr std::array<std::string_view, 2> kJwtAlgorithmNames = {"HS256", "RS256"};
 constexpr std::array<std::string_view, 4> kProviderNames = {"openai", "anthropic", "gemini",
                                                             "ollama"};
 constexpr std::array<std::string_view, 5> kCapabilityNames = {"chat", "embeddings", "vision",
@@ -77,6 +79,17 @@ const FieldTable<ApiConfig>& ApiFields() {
   return kFields;
 }
 
+const FieldTable<BudgetsConfig>& BudgetsFields() {
+  static const FieldTable<BudgetsConfig> kFields = {
+      BoolField("enabled", &BudgetsConfig::enabled),
+      IntegerField("default_max_tokens_estimate", &BudgetsConfig::default_max_tokens_estimate, 0,
+                   10'000'000),
+      BoolField("admins_bypass", &BudgetsConfig::admins_bypass),
+      ChoiceField("default_action", &BudgetsConfig::default_action, kBudgetActionNames),
+  };
+  return kFields;
+}
+
 const FieldTable<StorageConfig>& StorageFields() {
   static const FieldTable<StorageConfig> kFields = {
       StringField("data_dir", &StorageConfig::data_dir, /*allow_empty=*/false),
@@ -84,6 +97,31 @@ const FieldTable<StorageConfig>& StorageFields() {
       ChoiceField("sqlite_synchronous", &StorageConfig::sqlite_synchronous, kSynchronousNames),
       IntegerField("writer_batch_max", &StorageConfig::writer_batch_max, 1, 100000),
       MillisField("writer_linger_ms", &StorageConfig::writer_linger, 0, 60000),
+      StringField("postgres_url", &StorageConfig::postgres_url),
+  };
+  return kFields;
+}
+
+const FieldTable<AuthConfig>& AuthFields() {
+  static const FieldTable<AuthConfig> kFields = {
+      ChoiceField("jwt_algorithm", &AuthConfig::jwt_algorithm, kJwtAlgorithmNames),
+      StringField("jwt_secret", &AuthConfig::jwt_secret),
+      StringField("jwt_private_key_file", &AuthConfig::jwt_private_key_file),
+      StringField("jwt_public_key_file", &AuthConfig::jwt_public_key_file),
+      StringField("issuer", &AuthConfig::issuer, /*allow_empty=*/false),
+      MillisField("access_token_ttl_ms", &AuthConfig::access_token_ttl, 1000, kOneDayMs),
+      MillisField("refresh_token_ttl_ms", &AuthConfig::refresh_token_ttl, 1000, 366 * kOneDayMs),
+      NumberField("login_attempts_per_minute", &AuthConfig::login_attempts_per_minute,
+                  {0.001, 1e9}),
+      NumberField("login_attempts_per_hour", &AuthConfig::login_attempts_per_hour, {0.001, 1e9}),
+  };
+  return kFields;
+}
+
+const FieldTable<RedisConfig>& RedisFields() {
+  static const FieldTable<RedisConfig> kFields = {
+      StringField("url", &RedisConfig::url),
+      StringField("key_prefix", &RedisConfig::key_prefix),
   };
   return kFields;
 }
@@ -244,7 +282,10 @@ const FieldTable<Config>& RootFields() {
       SectionField("server", &Config::server, ServerFields()),
       SectionField("execution", &Config::execution, ExecutionFields()),
       SectionField("api", &Config::api, ApiFields()),
+      SectionField("budgets", &Config::budgets, BudgetsFields()),
       SectionField("storage", &Config::storage, StorageFields()),
+      SectionField("auth", &Config::auth, AuthFields()),
+      SectionField("redis", &Config::redis, RedisFields()),
       SectionField("telemetry", &Config::telemetry, TelemetryFields()),
       SectionField("observability", &Config::observability, ObservabilityFields()),
       SectionField("router", &Config::router, RouterFields()),

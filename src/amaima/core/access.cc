@@ -1,5 +1,7 @@
 #include "amaima/core/access.h"
 
+#include <algorithm>
+
 namespace amaima {
 
 std::string_view RoleName(Role role) {
@@ -27,6 +29,8 @@ std::string_view PermissionName(Permission permission) {
   switch (permission) {
     case Permission::kPublic:
       return "public";
+    case Permission::kSession:
+      return "session";
     case Permission::kQuery:
       return "query";
     case Permission::kFeedback:
@@ -43,8 +47,29 @@ std::string_view PermissionName(Permission permission) {
       return "manage_keys";
     case Permission::kManageOrg:
       return "manage_org";
+    case Permission::kManageUsers:
+      return "manage_users";
   }
   return "unknown";
+}
+
+std::optional<Permission> ParsePermission(std::string_view name) {
+  for (const Permission permission : kAllPermissions) {
+    if (PermissionName(permission) == name) {
+      return permission;
+    }
+  }
+  return std::nullopt;
+}
+
+bool Principal::Allows(Permission permission) const {
+  if (permission == Permission::kPublic) {
+    return true;
+  }
+  if (!RoleAllows(role, permission)) {
+    return false;
+  }
+  return scopes.empty() || std::find(scopes.begin(), scopes.end(), permission) != scopes.end();
 }
 
 std::string Principal::Subject() const {

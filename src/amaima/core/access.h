@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace amaima {
 
@@ -18,7 +19,8 @@ enum class Role : std::uint8_t { kViewer, kUser, kAdmin };
 inline constexpr std::string_view kSystemOrg = "default";
 
 enum class Permission : std::uint8_t {
-  kPublic,            // No credentials: health probes.
+  kPublic,            // No credentials: health probes, login.
+  kSession,           // Any authenticated caller: who am I, log out.
   kQuery,             // Decide and execute: simulate, query, execute, chat, messages, ws.
   kFeedback,          // Rate a decision.
   kReadOwnDecisions,  // Read the decisions one's own key or user made.
@@ -27,25 +29,26 @@ enum class Permission : std::uint8_t {
   kReadAudit,         // The audit trail.
   kManageKeys,        // Create, list and revoke API keys.
   kManageOrg,         // Organisations and their execution mode.
+  kManageUsers,       // Create, list and disable users.
 };
 
 inline constexpr std::array kAllRoles = {Role::kViewer, Role::kUser, Role::kAdmin};
 inline constexpr std::array kAllPermissions = {
-    Permission::kPublic,           Permission::kQuery,
-    Permission::kFeedback,         Permission::kReadOwnDecisions,
-    Permission::kReadOrgDecisions, Permission::kReadAnalytics,
-    Permission::kReadAudit,        Permission::kManageKeys,
-    Permission::kManageOrg};
+    Permission::kPublic,        Permission::kSession,          Permission::kQuery,
+    Permission::kFeedback,      Permission::kReadOwnDecisions, Permission::kReadOrgDecisions,
+    Permission::kReadAnalytics, Permission::kReadAudit,        Permission::kManageKeys,
+    Permission::kManageOrg,     Permission::kManageUsers};
 
 // The RBAC matrix: seed 001 §8.1 mapped onto the routes that exist.
 //   create conversation      -> kQuery, kFeedback     admin user
 //   view own conversations   -> kReadOwnDecisions     admin user viewer
 //   view org conversations   -> kReadOrgDecisions     admin
-//   modify agents (admin)    -> kManageKeys, kManageOrg, kReadAudit   admin
+//   modify agents (admin)    -> kManageKeys, kManageOrg, kManageUsers, kReadAudit   admin
 //   view analytics           -> kReadAnalytics        admin user viewer
 constexpr bool RoleAllows(Role role, Permission permission) {
   switch (permission) {
     case Permission::kPublic:
+    case Permission::kSession:
     case Permission::kReadOwnDecisions:
     case Permission::kReadAnalytics:
       return true;
@@ -56,6 +59,7 @@ constexpr bool RoleAllows(Role role, Permission permission) {
     case Permission::kReadAudit:
     case Permission::kManageKeys:
     case Permission::kManageOrg:
+    case Permission::kManageUsers:
       return role == Role::kAdmin;
   }
   return false;
@@ -64,6 +68,7 @@ constexpr bool RoleAllows(Role role, Permission permission) {
 std::string_view RoleName(Role role);  // "admin" | "user" | "viewer"
 std::optional<Role> ParseRole(std::string_view name);
 std::string_view PermissionName(Permission permission);  // "query", "manage_keys", ...
+std::optional<Permission> ParsePermission(std::string_view name);
 
 // The authenticated caller of one request. Empty (`authenticated` false) on public routes.
 struct Principal {
@@ -74,6 +79,12 @@ struct Principal {
   Role role{Role::kViewer};
   // Whether the organisation may execute (its own switch under the process ceiling).
   bool execution_allowed{true};
+  // A key's scopes: when not empty, the only permissions it may use (within its role's).
+  std::vector<Permission> scopes{};
+
+  // Whether its role grants `permission` and its scopes (if any) include it. Public routes are
+  // open to everyone.
+  bool Allows(Permission permission) const;
 
   // The subject recorded with decisions and in the audit trail: "key:<id>" or "user:<id>".
   std::string Subject() const;

@@ -16,6 +16,7 @@ TEST(AccessTest, TheMatrixFollowsTheSeed) {
 
   const Row rows[] = {
       {Permission::kPublic, true, true, true},
+      {Permission::kSession, true, true, true},
       {Permission::kQuery, false, true, true},
       {Permission::kFeedback, false, true, true},
       {Permission::kReadOwnDecisions, true, true, true},
@@ -24,6 +25,7 @@ TEST(AccessTest, TheMatrixFollowsTheSeed) {
       {Permission::kReadAudit, false, false, true},
       {Permission::kManageKeys, false, false, true},
       {Permission::kManageOrg, false, false, true},
+      {Permission::kManageUsers, false, false, true},
   };
   ASSERT_EQ(std::size(rows), kAllPermissions.size());
   for (const Row& row : rows) {
@@ -32,6 +34,27 @@ TEST(AccessTest, TheMatrixFollowsTheSeed) {
     EXPECT_EQ(RoleAllows(Role::kUser, row.permission), row.user);
     EXPECT_EQ(RoleAllows(Role::kAdmin, row.permission), row.admin);
   }
+}
+
+TEST(AccessTest, ScopesNarrowWhatARoleAllows) {
+  Principal key;
+  key.authenticated = true;
+  key.role = Role::kUser;
+  EXPECT_TRUE(key.Allows(Permission::kReadOwnDecisions));
+  key.scopes = {Permission::kQuery};
+  EXPECT_TRUE(key.Allows(Permission::kQuery));
+  EXPECT_FALSE(key.Allows(Permission::kReadOwnDecisions));
+  EXPECT_TRUE(key.Allows(Permission::kPublic));
+  // A scope never adds what the role lacks.
+  key.scopes = {Permission::kManageKeys};
+  EXPECT_FALSE(key.Allows(Permission::kManageKeys));
+}
+
+TEST(AccessTest, PermissionsRoundTripByName) {
+  for (const Permission permission : kAllPermissions) {
+    EXPECT_EQ(ParsePermission(PermissionName(permission)), permission);
+  }
+  EXPECT_FALSE(ParsePermission("ci").has_value());
 }
 
 TEST(AccessTest, RolesRoundTripByName) {

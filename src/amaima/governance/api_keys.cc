@@ -51,9 +51,18 @@ Result<CreatedApiKey> MakeApiKey(const NewApiKey& request, IdGenerator& ids, con
                 "a chosen API key must be at least 16 characters");
   }
   for (const std::string& scope : request.scopes) {
-    if (scope.empty() || scope.find(' ') != std::string::npos) {
+    const std::optional<Permission> permission = ParsePermission(scope);
+    if (!permission.has_value() || *permission == Permission::kPublic) {
       return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
-                  "a scope is a non-empty word without spaces")
+                  "unknown scope '" + scope
+                      + "': a scope is a permission name (query, feedback, read_own_decisions, "
+                        "read_analytics, ...)")
+          .With("field", "scopes");
+    }
+    if (!RoleAllows(request.role, *permission)) {
+      return Fail(ErrorCode::kInvalidArgument, "VALIDATION_INVALID_VALUE",
+                  "scope '" + scope + "' is not granted to role "
+                      + std::string(RoleName(request.role)))
           .With("field", "scopes");
     }
   }
@@ -112,6 +121,14 @@ Result<Principal> ApiKeyAuthenticator::Authenticate(std::string_view secret) {
       principal.org_id = key->org_id;
       principal.key_id = key->key_id;
       principal.role = key->role;
+      for (const std::string& scope : key->scopes) {
+        if (const std::optional<Permission> permission = ParsePermission(scope)) {
+          principal.scopes.push_back(*permission);
+        } else {
+          // A scope this version does not know grants nothing (fail closed).
+          principal.scopes.push_back(Permission::kPublic);
+        }
+      }
       principal.execution_allowed = org->execution_mode != "decision-only";
       entry.principal = std::move(principal);
       entry.expires_at_ms = key->expires_at_ms;

@@ -35,21 +35,25 @@ bool Governance::MayAdminister(const Principal& actor, std::string_view org_id) 
   return actor.role == Role::kAdmin && (actor.org_id == kSystemOrg || actor.org_id == org_id);
 }
 
-Status Governance::Record(const AuditEvent& event) {
+storage::AuditEntry MakeAuditEntry(const AuditEvent& event, IdGenerator& ids, const Clock& clock) {
   boost::json::object details;
   for (const auto& [key, value] : event.details) {
     details[key] = value;
   }
   storage::AuditEntry entry;
-  entry.event_id = ids_.NewId();
-  entry.created_at_ms = UnixMillis(clock_.Now());
+  entry.event_id = ids.NewId();
+  entry.created_at_ms = UnixMillis(clock.Now());
   entry.org_id = event.org_id;
   entry.actor = event.actor;
   entry.action = event.action;
   entry.target = event.target;
   entry.outcome = event.success ? "success" : "failure";
   entry.details_json = boost::json::serialize(details);
-  Result<storage::AuditEntry> appended = store_.AppendAudit(std::move(entry));
+  return entry;
+}
+
+Status Governance::Record(const AuditEvent& event) {
+  Result<storage::AuditEntry> appended = store_.AppendAudit(MakeAuditEntry(event, ids_, clock_));
   if (!appended) {
     return appended.error();
   }
@@ -71,7 +75,8 @@ Result<std::string> Governance::Bootstrap(std::string_view chosen_secret) {
     }
     Status created = store_.InsertOrg(
         {std::string(kSystemOrg), std::string(kSystemOrg), "", UnixMillis(clock_.Now())});
-    if (!created) {
+    // Another replica starting at the same time may have created it first.
+    if (!created && created.error().code != ErrorCode::kAlreadyExists) {
       return created.error();
     }
   }
@@ -86,6 +91,9 @@ Result<std::string> Governance::Bootstrap(std::string_view chosen_secret) {
   }
   Status stored = store_.InsertApiKey(key->record);
   if (!stored) {
+    if (stored.error().code == ErrorCode::kAlreadyExists && !chosen_secret.empty()) {
+      return std::string();  // A replica starting at the same time stored this very key.
+    }
     return stored.error();
   }
   Status audited =

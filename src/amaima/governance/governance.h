@@ -28,6 +28,10 @@ struct AuditEvent {
   std::vector<std::pair<std::string, std::string>> details{};  // Written as a JSON object.
 };
 
+// The audit row of `event`: a new event id, the clock's time, the details as a JSON object.
+// Its seq and hashes are assigned by the store when it is appended.
+storage::AuditEntry MakeAuditEntry(const AuditEvent& event, IdGenerator& ids, const Clock& clock);
+
 // Administrative operations on organisations and keys, each audited (DESIGN.md §8).
 //
 // @par Thread Safety

@@ -1,7 +1,11 @@
 #include "amaima/governance/governance.h"
 
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
+#include "amaima/governance/audit_queue.h"
 #include "amaima/storage/sqlite/sqlite_governance_store.h"
 #include "amaima/storage/sqlite/sqlite_test_support.h"
 #include "test/support/fake_clock.h"
@@ -143,6 +147,39 @@ TEST_F(GovernanceTest, TheExecutionSwitchReachesPrincipalsAndIsAudited) {
   EXPECT_EQ(page->entries[1].actor, root_.Subject());
   EXPECT_EQ(page->entries[1].details_json, R"({"from":"inherit","to":"decision-only"})");
   const auto verified = store_->VerifyAudit();
+  EXPECT_FALSE(verified->first_broken_seq.has_value()) << verified->problem;
+}
+
+TEST_F(GovernanceTest, TheAuditQueueWritesEveryPostedRowAsOneChain) {
+  AuditQueue queue(*store_, ids_, clock_, /*batch_max=*/7);
+  constexpr int kThreads = 4;
+  constexpr int kRowsEach = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&queue, t] {
+      for (int i = 0; i < kRowsEach; ++i) {
+        queue.Post(AuditEvent{"default",
+                              "key:t" + std::to_string(t),
+                              "execution",
+                              "decision:" + std::to_string(i),
+                              true,
+                              {{"i", std::to_string(i)}}});
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  queue.Flush();
+  EXPECT_EQ(queue.counters().written.load(), static_cast<std::uint64_t>(kThreads * kRowsEach));
+  EXPECT_EQ(queue.counters().failed.load(), 0U);
+  queue.Stop();
+  queue.Post(AuditEvent{"default", "system", "late", "", true, {}});
+  EXPECT_EQ(queue.counters().failed.load(), 1U);
+  const auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified.has_value());
+  // The bootstrap's own row, then every posted row.
+  EXPECT_EQ(verified->rows, 1 + kThreads * kRowsEach);
   EXPECT_FALSE(verified->first_broken_seq.has_value()) << verified->problem;
 }
 

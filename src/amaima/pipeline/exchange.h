@@ -1,9 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "amaima/core/access.h"
+#include "amaima/pipeline/budget_hold.h"
 #include "amaima/routing/decision.h"
 #include "amaima/routing/router.h"
 
@@ -15,6 +18,8 @@ namespace amaima::pipeline {
 struct Exchange {
   std::string request_id{};
   std::string org_id{};
+  // Who is asking (org, key, user, role): whose budgets the request is charged to.
+  Principal principal{};
   std::chrono::steady_clock::time_point started{};
   // What to decide on, parsed from the wire by api/.
   routing::RouteRequest route_request{};
@@ -28,6 +33,10 @@ struct Exchange {
   std::optional<routing::Decision> decision{};
   // The decision as recorded (its wire form), set once it is durably stored.
   std::string recorded_decision{};
+  // Set by the budget stage when a budget applies: the reservation of the decision's estimated
+  // cost. The terminal handler takes it and settles it with the actual cost; destroyed
+  // unsettled (the request never ran), it is released.
+  std::unique_ptr<BudgetHold> budget_hold{};
 };
 
 }  // namespace amaima::pipeline

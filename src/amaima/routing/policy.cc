@@ -85,14 +85,11 @@ Result<std::unique_ptr<RoutingPolicy>> RoutingPolicy::Create(const config::Confi
 RoutingPolicy::RoutingPolicy(const config::Config& config, const DeviceProfile& device)
     : router_(config.router), models_(config.models), device_(device) {}
 
-Estimates RoutingPolicy::Estimate(const config::ModelConfig& model, const PolicyInput& input,
-                                  Level level) const {
+Estimates EstimateOn(const config::ModelConfig& model, std::int64_t input_tokens,
+                     std::int64_t output_tokens) {
   Estimates estimates;
-  estimates.input_tokens = input.input_tokens;
-  estimates.output_tokens =
-      input.constraints.max_tokens
-          ? *input.constraints.max_tokens
-          : expected_output_tokens_[static_cast<std::size_t>(LevelIndex(level))];
+  estimates.input_tokens = input_tokens;
+  estimates.output_tokens = output_tokens;
   if (model.max_output_tokens > 0) {
     estimates.output_tokens = std::min(estimates.output_tokens, model.max_output_tokens);
   }
@@ -105,6 +102,14 @@ Estimates RoutingPolicy::Estimate(const config::ModelConfig& model, const Policy
       model.typical_latency_ms
       + 1000.0 * static_cast<double>(estimates.output_tokens) / tokens_per_second;
   return estimates;
+}
+
+Estimates RoutingPolicy::Estimate(const config::ModelConfig& model, const PolicyInput& input,
+                                  Level level) const {
+  return EstimateOn(model, input.input_tokens,
+                    input.constraints.max_tokens
+                        ? *input.constraints.max_tokens
+                        : expected_output_tokens_[static_cast<std::size_t>(LevelIndex(level))]);
 }
 
 std::vector<ReasonCode> RoutingPolicy::Violations(const config::ModelConfig& model,

@@ -12,6 +12,12 @@
 
 namespace amaima::routing {
 
+// What serving `input_tokens` in and `output_tokens` out costs on `model`: the output capped
+// by the model's max_output_tokens, the cost at its catalog prices, the latency from its
+// typical latency and speed. The policy's estimates, also used to re-price a route.
+Estimates EstimateOn(const config::ModelConfig& model, std::int64_t input_tokens,
+                     std::int64_t output_tokens);
+
 // What the policy needs to know about one request.
 struct PolicyInput {
   ComplexityResult complexity{};

@@ -55,12 +55,9 @@ std::string SqlitePath(const config::Config& config) {
   return (std::filesystem::path(config.storage.data_dir) / "amaima.db").string();
 }
 
-Result<std::string> LoadQueryHashKey(const config::Config& config, bool create) {
-  if (!config.telemetry.query_hash_key.empty()) {
-    return config.telemetry.query_hash_key;
-  }
-  const std::filesystem::path path =
-      std::filesystem::path(config.storage.data_dir) / "query_hash.key";
+Result<std::string> LoadDataDirKey(const config::Config& config, std::string_view file_name,
+                                   bool create) {
+  const std::filesystem::path path = std::filesystem::path(config.storage.data_dir) / file_name;
   std::ifstream in(path);
   std::string key;
   if (in && std::getline(in, key) && key.size() == 2 * kKeyBytes) {
@@ -78,6 +75,13 @@ Result<std::string> LoadQueryHashKey(const config::Config& config, bool create) 
     return written.error();
   }
   return key;
+}
+
+Result<std::string> LoadQueryHashKey(const config::Config& config, bool create) {
+  if (!config.telemetry.query_hash_key.empty()) {
+    return config.telemetry.query_hash_key;
+  }
+  return LoadDataDirKey(config, "query_hash.key", create);
 }
 
 }  // namespace amaima::server

@@ -48,13 +48,29 @@ std::string_view RequestCredential(const http::HttpRequest& request, std::string
 }
 
 RequestAdmission::RequestAdmission(governance::ApiKeyAuthenticator& keys,
-                                   boost::asio::thread_pool& pool, limits::RateLimiter* limiter,
+                                   governance::Sessions* sessions, boost::asio::thread_pool& pool,
+                                   limits::RateLimiter* limiter, bool limiter_blocks,
                                    RateLimits limits)
-    : keys_(keys), pool_(pool), limiter_(limiter), limits_(std::move(limits)) {}
+    : keys_(keys),
+      sessions_(sessions),
+      pool_(pool),
+      limiter_(limiter),
+      limiter_blocks_(limiter_blocks),
+      limits_(std::move(limits)) {}
 
-Status RequestAdmission::Take(http::HttpRequest& request, const std::string& key,
-                              const std::vector<limits::RateLimitRule>& rules, bool report) const {
-  const limits::RateLimitResult result = limiter_->Acquire(key, rules);
+boost::asio::awaitable<Status> RequestAdmission::Take(
+    http::HttpRequest& request, std::string key, const std::vector<limits::RateLimitRule>& rules,
+    bool report) const {
+  limits::RateLimiter& limiter = *limiter_;
+  auto acquire = [&limiter, &rules, &key] {
+    return limiter.Acquire(key, rules);
+  };
+  limits::RateLimitResult result;
+  if (limiter_blocks_) {
+    result = co_await RunBlocking(pool_, acquire);
+  } else {
+    result = acquire();
+  }
   const auto seconds = [](std::chrono::milliseconds ms) {
     return std::to_string((ms.count() + 999) / 1000);
   };
@@ -67,14 +83,14 @@ Status RequestAdmission::Take(http::HttpRequest& request, const std::string& key
     request.response_headers.emplace_back("x-ratelimit-reset", seconds(result.reset_after));
   }
   if (result.allowed) {
-    return {};
+    co_return Status{};
   }
   const bool never = result.retry_after == limits::kRetryNever;
   const std::string retry = never ? "3600" : seconds(result.retry_after);
   request.response_headers.emplace_back("retry-after", retry);
   const limits::RateLimitRule& rule = rules[result.rule_index];
-  return Fail(ErrorCode::kResourceExhausted, "RATE_LIMIT_EXCEEDED",
-              "rate limit exceeded (" + rule.name + "); retry after " + retry + " s")
+  co_return Fail(ErrorCode::kResourceExhausted, "RATE_LIMIT_EXCEEDED",
+                 "rate limit exceeded (" + rule.name + "); retry after " + retry + " s")
       .With("limit", std::to_string(static_cast<long long>(result.limit)))  // NOLINT
       .With("window", rule.name)
       .With("retry_after_s", retry);
@@ -83,7 +99,8 @@ Status RequestAdmission::Take(http::HttpRequest& request, const std::string& key
 boost::asio::awaitable<Result<Principal>> RequestAdmission::Admit(
     http::HttpRequest& request) const {
   if (limiter_ != nullptr && !request.remote_address.empty()) {
-    Status address = Take(request, "ip:" + request.remote_address, limits_.per_address, false);
+    Status address =
+        co_await Take(request, "ip:" + request.remote_address, limits_.per_address, false);
     if (!address) {
       co_return address.error();
     }
@@ -92,11 +109,17 @@ boost::asio::awaitable<Result<Principal>> RequestAdmission::Admit(
   const std::string_view credential = RequestCredential(request, storage);
   if (credential.empty()) {
     co_return Fail(ErrorCode::kUnauthenticated, "AUTH_REQUIRED",
-                   "this route needs an API key: send 'Authorization: Bearer <key>' or "
-                   "'x-api-key: <key>'");
+                   "this route needs an API key or an access token: send "
+                   "'Authorization: Bearer <credential>' or 'x-api-key: <key>'");
   }
   Result<Principal> principal = Fail(ErrorCode::kInternal, "not authenticated");
-  if (std::optional<Result<Principal>> cached = keys_.Cached(credential)) {
+  if (sessions_ != nullptr && governance::Sessions::LooksLikeJwt(credential)) {
+    governance::Sessions& sessions = *sessions_;
+    auto verify = [&sessions, token = std::string(credential)] {
+      return sessions.AuthenticateAccess(token);
+    };
+    principal = co_await RunBlocking(pool_, verify);
+  } else if (std::optional<Result<Principal>> cached = keys_.Cached(credential)) {
     principal = std::move(*cached);
   } else {
     governance::ApiKeyAuthenticator& keys = keys_;
@@ -108,9 +131,9 @@ boost::asio::awaitable<Result<Principal>> RequestAdmission::Admit(
   if (!principal || limiter_ == nullptr) {
     co_return principal;
   }
-  const std::string bucket =
+  std::string bucket =
       principal->key_id.empty() ? "user:" + principal->user_id : "key:" + principal->key_id;
-  Status taken = Take(request, bucket, limits_.per_principal, true);
+  Status taken = co_await Take(request, std::move(bucket), limits_.per_principal, true);
   if (!taken) {
     co_return taken.error();
   }

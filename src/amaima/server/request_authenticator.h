@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "amaima/governance/api_keys.h"
+#include "amaima/governance/sessions.h"
 #include "amaima/http/server/http_types.h"
 #include "amaima/limits/rate_limiter.h"
 
@@ -25,16 +26,19 @@ struct RateLimits {
 };
 
 // Admits requests to protected routes: the client address's bucket first (so that guessing
-// keys is throttled), then the API key, then the key's (or user's) bucket. Sets
+// keys is throttled), then the credential (an API key, or a user's JWT access token when
+// `sessions` is set), then the key's (or user's) bucket. Sets
 // X-RateLimit-Limit / -Remaining / -Reset (delta seconds) on every admitted request and
 // Retry-After on a 429 (RATE_LIMIT_EXCEEDED).
 //
 // @par Thread Safety
-// Thread-safe; everything is borrowed. `limiter` null = no rate limits.
+// Thread-safe; everything is borrowed. `limiter` null = no rate limits; `limiter_blocks` =
+// its calls go over the network (Redis) and run on `pool`, not on the I/O thread.
 class RequestAdmission {
  public:
-  RequestAdmission(governance::ApiKeyAuthenticator& keys, boost::asio::thread_pool& pool,
-                   limits::RateLimiter* limiter, RateLimits limits);
+  RequestAdmission(governance::ApiKeyAuthenticator& keys, governance::Sessions* sessions,
+                   boost::asio::thread_pool& pool, limits::RateLimiter* limiter,
+                   bool limiter_blocks, RateLimits limits);
 
   // The server's http::Authenticator. The key is resolved from the cache on the I/O thread,
   // or on `pool` on a miss.
@@ -42,12 +46,15 @@ class RequestAdmission {
 
  private:
   // Takes one token of `key`'s buckets; on refusal returns the 429 error and sets Retry-After.
-  Status Take(http::HttpRequest& request, const std::string& key,
-              const std::vector<limits::RateLimitRule>& rules, bool report) const;
+  boost::asio::awaitable<Status> Take(http::HttpRequest& request, std::string key,
+                                      const std::vector<limits::RateLimitRule>& rules,
+                                      bool report) const;
 
   governance::ApiKeyAuthenticator& keys_;
+  governance::Sessions* sessions_;
   boost::asio::thread_pool& pool_;
   limits::RateLimiter* limiter_;
+  bool limiter_blocks_;
   RateLimits limits_;
 };
 

@@ -17,6 +17,7 @@
 
 #include "amaima/api/admin/admin_api.h"
 #include "amaima/api/anthropic/anthropic_api.h"
+#include "amaima/api/auth/auth_api.h"
 #include "amaima/api/openai/openai_api.h"
 #include "amaima/api/v1/v1_api.h"
 #include "amaima/api/ws/decision_feed.h"
@@ -28,14 +29,18 @@
 #include "amaima/providers/executor.h"
 #include "amaima/routing/device_profile.h"
 #include "amaima/routing/router.h"
+#include "amaima/server/build_budgets.h"
 #include "amaima/server/build_pipeline.h"
 #include "amaima/server/build_router.h"
 #include "amaima/server/query_hash_key.h"
 #include "amaima/server/request_authenticator.h"
+#include "amaima/server/session_keys.h"
+#include "amaima/server/stores.h"
 #include "amaima/server/store_recorder.h"
 #include "amaima/storage/decision_writer.h"
-#include "amaima/storage/sqlite/sqlite_decision_store.h"
-#include "amaima/storage/sqlite/sqlite_governance_store.h"
+#include "amaima/limits/redis/redis_client.h"
+#include "amaima/limits/redis/redis_rate_limiter.h"
+#include "amaima/limits/redis/redis_revocation_list.h"
 #include "amaima/telemetry/gateway_metrics.h"
 #include "amaima/telemetry/logger.h"
 #include "amaima/telemetry/metrics.h"
@@ -60,13 +65,22 @@ struct Server::Parts {
   std::unique_ptr<IdGenerator> ids;
   std::unique_ptr<net::io_context> io;
   std::unique_ptr<net::thread_pool> blocking_pool;
-  std::unique_ptr<storage::SqliteDecisionStore> store;
+  Stores stores;  // Every durable store: SQLite, or PostgreSQL shared by replicas.
+  std::unique_ptr<limits::RedisClient> redis;  // redis.url set: limits shared by replicas.
+  storage::DecisionStore* store{nullptr};
   std::unique_ptr<storage::DecisionWriter> writer;
-  std::unique_ptr<storage::SqliteGovernanceStore> governance_store;
+  storage::GovernanceStore* governance_store{nullptr};
   std::unique_ptr<governance::ApiKeyAuthenticator> keys;
   std::unique_ptr<governance::Governance> governance;
+  std::unique_ptr<governance::AuditQueue> audit_queue;  // Rows written off the request path.
+  // Budgets: after what they report to, before everything that holds a reservation.
+  std::unique_ptr<BudgetParts> budgets;
   std::unique_ptr<api::AdminApi> admin;
-  std::unique_ptr<limits::InProcessRateLimiter> rate_limiter;  // api.rate_limiting.enabled
+  // Request buckets (when api.rate_limiting.enabled) and the login throttle.
+  std::unique_ptr<limits::RateLimiter> rate_limiter;
+  std::unique_ptr<limits::RevocationList> revoked_tokens;
+  std::unique_ptr<governance::Sessions> sessions;
+  std::unique_ptr<api::AuthApi> auth_api;
   std::unique_ptr<RequestAdmission> admission;
   std::unique_ptr<routing::Router> router;
   std::unique_ptr<api::DecisionFeed> decision_feed;  // Before the recorder, which may publish.
@@ -216,14 +230,12 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   if (!hash_key) {
     return PartFailed("query hash key", hash_key.error());
   }
-  storage::SqliteOptions sqlite;
-  sqlite.path = SqlitePath(config);
-  sqlite.synchronous = config.storage.sqlite_synchronous;
-  auto store = storage::SqliteDecisionStore::Open(sqlite);
-  if (!store) {
-    return PartFailed("store", store.error());
+  Result<Stores> stores = OpenStores(config);
+  if (!stores) {
+    return stores.error();
   }
-  parts->store = std::move(*store);
+  parts->stores = std::move(*stores);
+  parts->store = parts->stores.decisions.get();
   storage::DecisionWriterOptions writer_options;
   writer_options.batch_max = static_cast<std::size_t>(config.storage.writer_batch_max);
   writer_options.linger = config.storage.writer_linger;
@@ -243,15 +255,13 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
 
   // Governance: keys, orgs, audit. At first start an admin key is created: the secret from
   // AMAIMA_ADMIN_API_KEY, or a generated one printed once.
-  auto governance_store = storage::SqliteGovernanceStore::Open(sqlite.path);
-  if (!governance_store) {
-    return PartFailed("governance store", governance_store.error());
-  }
-  parts->governance_store = std::move(*governance_store);
+  parts->governance_store = parts->stores.governance.get();
   parts->keys = std::make_unique<governance::ApiKeyAuthenticator>(
       *parts->governance_store, parts->clock, std::chrono::seconds(5));
   parts->governance = std::make_unique<governance::Governance>(
       *parts->governance_store, *parts->keys, *parts->ids, parts->clock);
+  parts->audit_queue = std::make_unique<governance::AuditQueue>(*parts->governance_store,
+                                                                *parts->ids, parts->clock);
   {
     // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread starts.
     const char* chosen = std::getenv("AMAIMA_ADMIN_API_KEY");
@@ -268,6 +278,53 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
     }
   }
 
+  // Users' sessions: password logins, JWT access tokens, rotating refresh tokens.
+  if (!config.redis.url.empty()) {
+    Result<limits::RedisOptions> redis = limits::ParseRedisUrl(config.redis.url);
+    if (!redis) {
+      return PartFailed("redis.url", redis.error());
+    }
+    parts->redis = std::make_unique<limits::RedisClient>(std::move(*redis));
+    if (Status reachable = parts->redis->Ping(); !reachable) {
+      return PartFailed("redis", reachable.error());
+    }
+    limits::RedisRateLimiterOptions limiter_options;
+    limiter_options.key_prefix = config.redis.key_prefix;
+    parts->rate_limiter =
+        std::make_unique<limits::RedisRateLimiter>(*parts->redis, parts->clock, limiter_options);
+  } else {
+    parts->rate_limiter = std::make_unique<limits::InProcessRateLimiter>(parts->clock);
+  }
+  {
+    Result<governance::SessionKeys> keys = LoadSessionKeys(config);
+    if (!keys) {
+      return PartFailed("session keys", keys.error());
+    }
+    Result<auth::PasswordHasher> hasher = auth::PasswordHasher::Create(auth::Argon2idParams{});
+    if (!hasher) {
+      return PartFailed("password hasher", hasher.error());
+    }
+    if (parts->redis) {
+      limits::RedisRevocationListOptions revocation_options;
+      revocation_options.key_prefix = config.redis.key_prefix;
+      parts->revoked_tokens = std::make_unique<limits::RedisRevocationList>(
+          *parts->redis, parts->clock, revocation_options);
+    } else {
+      parts->revoked_tokens = std::make_unique<limits::InProcessRevocationList>(parts->clock);
+    }
+    governance::SessionOptions session_options;
+    session_options.issuer = config.auth.issuer;
+    session_options.access_ttl = config.auth.access_token_ttl;
+    session_options.refresh_ttl = config.auth.refresh_token_ttl;
+    session_options.login_rules = {
+        {"minute", config.auth.login_attempts_per_minute, std::chrono::minutes(1), 1.0},
+        {"hour", config.auth.login_attempts_per_hour, std::chrono::hours(1), 1.0}};
+    parts->sessions = std::make_unique<governance::Sessions>(
+        *parts->stores.users, *parts->governance_store, *parts->governance, std::move(*hasher),
+        std::move(*keys), *parts->revoked_tokens, parts->rate_limiter.get(), *parts->ids,
+        parts->clock, std::move(session_options));
+  }
+
   const routing::DeviceProfile device = routing::DetectDeviceProfile();
   auto router = BuildRouter(config, device, *hash_key, *parts->ids, parts->clock);
   if (!router) {
@@ -278,7 +335,18 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   parts->recorder =
       std::make_unique<StoreDecisionRecorder>(*parts->writer, config.telemetry.store_prompts,
                                               parts->decision_feed.get(), parts->metrics.get());
-  Services services{*parts->router, *parts->recorder};
+  {
+    auto budgets =
+        BuildBudgets({parts->config, *parts->stores.budgets, parts->redis.get(), parts->clock,
+                      *parts->ids, *parts->blocking_pool,
+                      *parts->governance, *parts->governance_store, *parts->metrics, *parts->logger,
+                      device.memory_total_gb});
+    if (!budgets) {
+      return PartFailed("budgets", budgets.error());
+    }
+    parts->budgets = std::move(*budgets);
+  }
+  Services services{*parts->router, *parts->recorder, parts->budgets->gate.get()};
   parts->pipeline = std::make_unique<pipeline::Pipeline>(BuildPipeline(config, services));
 
   api::ServiceInfo info;
@@ -299,15 +367,18 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
       parts->metrics->provider_circuit_state.SetCallback(
           {name}, [breaker = breaker] { return CircuitValue(breaker->state()); });
     }
-    parts->usage = std::make_unique<StoreUsageRecorder>(*parts->writer, parts->metrics.get());
+    parts->usage = std::make_unique<StoreUsageRecorder>(*parts->writer, parts->metrics.get(),
+                                                        parts->audit_queue.get());
     parts->execution = std::make_unique<pipeline::ExecutionHandler>(parts->config, *parts->executor,
                                                                     *parts->usage, parts->clock);
   }
-  api::V1Execution v1_execution{parts->execution.get(), parts->router.get()};
+  api::V1Execution v1_execution{parts->execution.get(), parts->router.get(),
+                                parts->budgets->gate.get()};
   parts->v1 = std::make_unique<api::V1Api>(*parts->pipeline, *parts->store, *parts->blocking_pool,
                                            parts->clock, std::move(info), v1_execution);
-  parts->openai = std::make_unique<api::OpenAiApi>(
-      parts->config, *parts->pipeline, parts->execution.get(), parts->executor.get(), parts->clock);
+  parts->openai = std::make_unique<api::OpenAiApi>(parts->config, *parts->pipeline,
+                                                   parts->execution.get(), parts->executor.get(),
+                                                   parts->clock, parts->budgets->gate.get());
   parts->routes = std::make_unique<http::RouteTable>();
   parts->v1->Register(*parts->routes);
   parts->openai->Register(*parts->routes);
@@ -321,8 +392,7 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   api::WsStreamOpener ws_open_stream;
   if (parts->execution) {
     const pipeline::ExecutionHandler* execution = parts->execution.get();
-    ws_open_stream = [execution](const pipeline::Exchange& exchange,
-                                 providers::ChatRequest request) {
+    ws_open_stream = [execution](pipeline::Exchange& exchange, providers::ChatRequest request) {
       return execution->Stream(exchange, std::move(request), pipeline::kSurfaceWebSocket);
     };
   }
@@ -331,6 +401,9 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   parts->ws->Register(*parts->routes);
   parts->admin = std::make_unique<api::AdminApi>(*parts->governance, *parts->blocking_pool);
   parts->admin->Register(*parts->routes);
+  parts->budgets->api->Register(*parts->routes);
+  parts->auth_api = std::make_unique<api::AuthApi>(*parts->sessions, *parts->blocking_pool);
+  parts->auth_api->Register(*parts->routes);
 
   http::HttpServerOptions http_options;
   http_options.host = config.server.host;
@@ -349,11 +422,11 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
     limits.per_principal =
         rules(rates.default_requests_per_minute, rates.default_requests_per_hour);
     limits.per_address = rules(rates.ip_requests_per_minute, rates.ip_requests_per_hour);
-    if (rates.enabled) {
-      parts->rate_limiter = std::make_unique<limits::InProcessRateLimiter>(parts->clock);
-    }
     parts->admission = std::make_unique<RequestAdmission>(
-        *parts->keys, *parts->blocking_pool, parts->rate_limiter.get(), std::move(limits));
+        *parts->keys, parts->sessions.get(), *parts->blocking_pool,
+        rates.enabled ? parts->rate_limiter.get() : nullptr,
+        /*limiter_blocks=*/parts->redis != nullptr,
+        std::move(limits));
     const RequestAdmission* admission = parts->admission.get();
     http_options.authenticator = [admission](http::HttpRequest& request) {
       return admission->Admit(request);

@@ -1,5 +1,7 @@
 #include "amaima/server/store_recorder.h"
 
+#include <cstdio>
+
 #include "amaima/api/v1/decision_json.h"
 #include "amaima/core/clock.h"
 
@@ -34,6 +36,25 @@ void StoreUsageRecorder::Record(storage::StoredExecution record) {
   }
   if (metrics_ != nullptr && record.status == "error") {
     metrics_->provider_errors.With({record.provider, record.model, record.error_code}).Increment();
+  }
+  if (audit_ != nullptr) {
+    char cost[32];
+    std::snprintf(cost, sizeof(cost), "%.8f", record.cost_usd);
+    audit_->Post(
+        governance::AuditEvent{record.org_id,
+                               record.actor,
+                               "execution",
+                               "decision:" + record.decision_id,
+                               record.status == "ok",
+                               {{"request_id", record.request_id},
+                                {"surface", record.surface},
+                                {"model", record.model},
+                                {"provider", record.provider},
+                                {"status", record.status},
+                                {"error_code", record.error_code},
+                                {"prompt_tokens", std::to_string(record.prompt_tokens)},
+                                {"completion_tokens", std::to_string(record.completion_tokens)},
+                                {"cost_usd", cost}}});
   }
   writer_.Post(std::move(record));
 }

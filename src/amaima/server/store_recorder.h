@@ -5,6 +5,7 @@
 
 #include "amaima/api/ws/decision_feed.h"
 #include "amaima/config/config.h"
+#include "amaima/governance/audit_queue.h"
 #include "amaima/pipeline/decision_recorder.h"
 #include "amaima/pipeline/execution/execution_handler.h"
 #include "amaima/storage/decision_writer.h"
@@ -46,21 +47,24 @@ class StoreDecisionRecorder final : public pipeline::DecisionRecorder {
 };
 
 // Records executions through the same writer, after the decisions queued before them, without
-// waiting for the commit, and counts their tokens, cost, provider time and errors.
+// waiting for the commit, counts their tokens, cost, provider time and errors, and queues an
+// `execution` audit row for each (who, which decision, model, tokens, cost, outcome).
 //
 // @par Thread Safety
-// Thread-safe; the writer is borrowed and must outlive the recorder.
+// Thread-safe; the writer and the audit queue are borrowed and must outlive the recorder.
 class StoreUsageRecorder final : public pipeline::UsageRecorder {
  public:
   explicit StoreUsageRecorder(storage::DecisionWriter& writer,
-                              const telemetry::GatewayMetrics* metrics = nullptr)
-      : writer_(writer), metrics_(metrics) {}
+                              const telemetry::GatewayMetrics* metrics = nullptr,
+                              governance::AuditQueue* audit = nullptr)
+      : writer_(writer), metrics_(metrics), audit_(audit) {}
 
   void Record(storage::StoredExecution record) override;
 
  private:
   storage::DecisionWriter& writer_;
   const telemetry::GatewayMetrics* metrics_;
+  governance::AuditQueue* audit_;
 };
 
 }  // namespace amaima::server

@@ -52,6 +52,18 @@ GatewayMetrics::GatewayMetrics(Registry& registry, std::string_view version)
       budget_utilisation(registry.AddGauge("amaima_budget_utilisation_ratio",
                                            "Budget spend over limit (1 = exhausted).",
                                            {"scope", "period"})),
+      budget_events(registry.AddCounter(
+          "amaima_budget_events_total",
+          "Budget thresholds crossed (50/80/95/100 % of a cap in a period), by severity.",
+          {"severity"})),
+      budget_rejections(registry
+                            .AddCounter("amaima_budget_rejections_total",
+                                        "Requests refused because a budget could not admit them.")
+                            .With({})),
+      budget_downgrades(registry
+                            .AddCounter("amaima_budget_downgrades_total",
+                                        "Requests moved to a cheaper model by a budget.")
+                            .With({})),
       decision_writer_queue_depth(
           registry.AddGauge("amaima_decision_writer_queue_depth",
                             "Decisions accepted and not yet handed to the store.")),

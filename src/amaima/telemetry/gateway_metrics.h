@@ -65,8 +65,16 @@ struct GatewayMetrics {
   // one callback per breaker, read at scrape time.
   GaugeFamily& provider_circuit_state;
   // amaima_budget_utilisation_ratio{scope,period}: spend over limit (1 = exhausted) of a
-  // budget, e.g. scope "org:acme", period "month". Set by the governance code.
+  // budget, e.g. scope "org:acme", period "daily" or "monthly". Set after each request charged
+  // to it settles.
   GaugeFamily& budget_utilisation;
+  // amaima_budget_events_total{severity}: budgets crossing 50 / 80 / 95 / 100 % of their cap
+  // in a period, severity "warning", "alert", "critical" or "exhausted".
+  CounterFamily& budget_events;
+  // amaima_budget_rejections_total: requests refused with 402 BUDGET_EXCEEDED.
+  Counter& budget_rejections;
+  // amaima_budget_downgrades_total: requests moved to a cheaper model by a budget.
+  Counter& budget_downgrades;
   // amaima_decision_writer_queue_depth: decisions accepted and not yet handed to the store
   // (callback on the writer's counters).
   GaugeFamily& decision_writer_queue_depth;

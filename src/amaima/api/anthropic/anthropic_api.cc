@@ -117,6 +117,7 @@ net::awaitable<HttpResponse> AnthropicApi::Messages(HttpRequest& request) {
   pipeline::Exchange exchange;
   exchange.request_id = request.request_id;
   exchange.org_id = request.principal.Org();
+  exchange.principal = request.principal;
   exchange.started = started;
   exchange.route_request = std::move(parsed->route);
   const bool executes = execution_ != nullptr && request.principal.execution_allowed;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -13,6 +14,8 @@
 #include "amaima/http/server/error_mapping.h"
 #include "amaima/providers/openai/openai_wire.h"
 #include "amaima/providers/provider_errors.h"
+#include "amaima/routing/features.h"
+#include "amaima/routing/policy.h"
 
 namespace amaima::api {
 namespace {
@@ -32,6 +35,8 @@ std::string_view ErrorType(int status) {
       return "invalid_request_error";
     case 401:
       return "authentication_error";
+    case 402:
+      return "insufficient_quota";  // BUDGET_EXCEEDED.
     case 403:
       return "permission_error";
     case 429:
@@ -123,6 +128,22 @@ HttpResponse OpenAiErrorResponse(const Error& error, std::string_view request_id
       error.reason.empty() ? std::string(ErrorCodeName(error.code)) : error.reason;
   response.body = providers::openai::SerializeError(error.message, ErrorType(response.status),
                                                     providers::Detail(error, "field"), code);
+  if (!error.details.empty()) {
+    // OpenAI's SDKs ignore fields they do not know; AMAIMA's clients read these (a refused
+    // budget names its scope, period, cap and spending here).
+    boost::system::error_code ec;
+    json::value body = json::parse(response.body, ec);
+    if (!ec && body.is_object() && body.at("error").is_object()) {
+      json::object details;
+      for (const auto& [key, value] : error.details) {
+        details[key] = value;
+      }
+      json::object& object = body.at("error").as_object();
+      object["details"] = std::move(details);
+      object["request_id"] = request_id;
+      response.body = json::serialize(body);
+    }
+  }
   response.headers.emplace_back("x-amaima-request-id", std::string(request_id));
   if (const std::string_view decision = providers::Detail(error, "decision_id");
       !decision.empty()) {
@@ -133,12 +154,14 @@ HttpResponse OpenAiErrorResponse(const Error& error, std::string_view request_id
 
 OpenAiApi::OpenAiApi(const config::Config& config, const pipeline::Pipeline& pipeline,
                      const pipeline::ExecutionHandler* execution,
-                     const providers::Executor* executor, const Clock& clock)
+                     const providers::Executor* executor, const Clock& clock,
+                     const pipeline::BudgetGate* budget)
     : config_(config),
       pipeline_(pipeline),
       execution_(execution),
       executor_(executor),
-      clock_(clock) {}
+      clock_(clock),
+      budget_(budget) {}
 
 void OpenAiApi::Register(http::RouteTable& routes) {
   routes.Add("POST", "/v1/chat/completions", Permission::kQuery,
@@ -165,6 +188,7 @@ net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
   pipeline::Exchange exchange;
   exchange.request_id = request.request_id;
   exchange.org_id = request.principal.Org();
+  exchange.principal = request.principal;
   exchange.started = started;
   exchange.route_request = std::move(query->route);
   const bool executes = execution_ != nullptr && request.principal.execution_allowed;
@@ -241,10 +265,33 @@ net::awaitable<HttpResponse> OpenAiApi::Embeddings(HttpRequest& request) {
                                   request.request_id);
   }
   const bool base64 = parsed->base64;
+  // Budgets: the inputs' estimated cost is reserved, what the upstream reports is charged.
+  std::int64_t input_estimate = 0;
+  for (const std::string& input : parsed->inputs) {
+    input_estimate += routing::EstimateTokens(input);
+  }
+  std::unique_ptr<pipeline::BudgetHold> hold;
+  if (budget_ != nullptr) {
+    const double estimate = routing::EstimateOn(found->second, input_estimate, 0).cost_usd;
+    auto admitted = co_await budget_->AdmitCost(request.principal, request.request_id, estimate);
+    if (!admitted) {
+      co_return OpenAiErrorResponse(admitted.error(), request.request_id);
+    }
+    hold = std::move(*admitted);
+  }
   std::vector<std::string> chain{model};
   auto embedded = co_await executor_->Embed(std::move(chain), std::move(*parsed));
   if (!embedded) {
+    if (hold) {
+      co_await hold->Settle(0.0);
+    }
     co_return OpenAiErrorResponse(embedded.error(), request.request_id);
+  }
+  if (hold) {
+    const std::int64_t billed = embedded->response.usage.prompt_tokens > 0
+                                    ? embedded->response.usage.prompt_tokens
+                                    : input_estimate;
+    co_await hold->Settle(routing::EstimateOn(found->second, billed, 0).cost_usd);
   }
   embedded->response.model = model;
   HttpResponse response;

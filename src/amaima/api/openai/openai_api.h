@@ -10,6 +10,7 @@
 #include "amaima/http/server/route_table.h"
 #include "amaima/pipeline/execution/execution_handler.h"
 #include "amaima/pipeline/pipeline.h"
+#include "amaima/pipeline/stages/budget/budget_gate.h"
 #include "amaima/providers/executor.h"
 
 namespace amaima::api {
@@ -19,17 +20,19 @@ namespace amaima::api {
 // a catalog model name is pinned (PINNED_BY_CLIENT); anything else is a 404 in OpenAI's
 // shape. Every request's decision is recorded before anything is executed, and every
 // response names it (x-amaima-decision-id). Errors use OpenAI's error shape so SDKs parse
-// them. With execution disabled, chat and embeddings answer 503 SYSTEM_EXECUTION_DISABLED
-// carrying the decision id.
+// them (with AMAIMA's `details` and `request_id` added to the error object). With execution
+// disabled, chat and embeddings answer 503 SYSTEM_EXECUTION_DISABLED carrying the decision id.
 //
 // @par Thread Safety
 // Handlers run concurrently on any I/O thread. Everything is borrowed and must outlive
 // the API object; `execution` and `executor` are null when execution is disabled.
 class OpenAiApi {
  public:
+  // `budget` (null = budgets off) charges embeddings to the caller's budgets; chat is charged
+  // by the pipeline's budget stage.
   OpenAiApi(const config::Config& config, const pipeline::Pipeline& pipeline,
             const pipeline::ExecutionHandler* execution, const providers::Executor* executor,
-            const Clock& clock);
+            const Clock& clock, const pipeline::BudgetGate* budget = nullptr);
 
   // Adds the routes of this surface to `routes`. `this` must outlive `routes`' use.
   void Register(http::RouteTable& routes);
@@ -44,6 +47,7 @@ class OpenAiApi {
   const pipeline::ExecutionHandler* execution_;
   const providers::Executor* executor_;
   const Clock& clock_;
+  const pipeline::BudgetGate* budget_;
 };
 
 // An error in OpenAI's shape: {"error": {"message", "type", "param", "code"}} with the

@@ -95,6 +95,7 @@ struct RecordedRoute {
   std::string model{};
   std::vector<std::string> fallback_chain{};
   std::optional<std::int64_t> max_tokens{};
+  routing::Level routed_level{routing::Level::kModerate};  // For the budget's output estimate.
 };
 
 Result<RecordedRoute> ReadRecordedRoute(std::string_view body_json) {
@@ -118,6 +119,11 @@ Result<RecordedRoute> ReadRecordedRoute(std::string_view body_json) {
         out.fallback_chain.emplace_back(entry.get_string());
       }
     }
+  }
+  if (const json::value* level = route->if_contains("routed_level");
+      level != nullptr && level->is_string()) {
+    const std::string_view name = level->get_string();
+    out.routed_level = routing::ParseLevel(name).value_or(routing::Level::kModerate);
   }
   const json::value* constraints = decision.get_object().if_contains("constraints");
   if (constraints != nullptr && constraints->is_object()) {
@@ -204,6 +210,7 @@ boost::asio::awaitable<Result<V1Api::Decided>> V1Api::Decide(HttpRequest& reques
   pipeline::Exchange& exchange = decided.exchange;
   exchange.request_id = request.request_id;
   exchange.org_id = request.principal.Org();
+  exchange.principal = request.principal;
   exchange.started = clock_.Monotonic();
   exchange.route_request = std::move(parsed->route);
   const bool executes = execution_.handler != nullptr && request.principal.execution_allowed;
@@ -261,7 +268,7 @@ boost::asio::awaitable<HttpResponse> V1Api::Query(HttpRequest& request) {
   co_return response;
 }
 
-boost::asio::awaitable<HttpResponse> V1Api::Run(const pipeline::Exchange& exchange,
+boost::asio::awaitable<HttpResponse> V1Api::Run(pipeline::Exchange& exchange,
                                                 std::string_view recorded_decision,
                                                 providers::ChatRequest chat, bool stream,
                                                 std::string_view surface,
@@ -388,15 +395,31 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
   pipeline::Exchange exchange;
   exchange.request_id = request.request_id;
   exchange.org_id = stored->org_id;
+  exchange.principal = request.principal;
   exchange.started = started;
   exchange.route_request = std::move(route);
   exchange.decision.emplace();
   exchange.decision->decision_id = decision_id;
   exchange.decision->route.model = recorded->model;
   exchange.decision->route.fallback_chain = recorded->fallback_chain;
+  exchange.decision->route.routed_level = recorded->routed_level;
+  Status charged = co_await ChargeBudget(exchange);
+  if (!charged) {
+    co_return http::ErrorResponse(std::move(charged.error()).With("decision_id", decision_id),
+                                  request.request_id);
+  }
   HttpResponse response = co_await Run(exchange, stored->body_json, std::move(*chat), shape.stream,
                                        pipeline::kSurfaceExecute, request.request_id);
   co_return response;
+}
+
+boost::asio::awaitable<Status> V1Api::ChargeBudget(pipeline::Exchange& exchange) const {
+  if (execution_.budget == nullptr) {
+    co_return Status{};
+  }
+  // Charged like a query; a downgrade changes what runs, not the decision as recorded.
+  Status admitted = co_await execution_.budget->Admit(exchange);
+  co_return admitted;
 }
 
 boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
@@ -525,7 +548,8 @@ boost::asio::awaitable<HttpResponse> V1Api::ListExecutions(HttpRequest& request)
         {"cost_usd", e.cost_usd},
         {"upstream_ms", std::round(e.upstream_ms * 1000) / 1000},
         {"total_ms", std::round(e.total_ms * 1000) / 1000},
-        {"attempts", e.attempts}});
+        {"attempts", e.attempts},
+        {"actor", e.actor}});
   }
   json::object body{{"data", std::move(data)}};
   co_return JsonResponse(200, json::serialize(body));

@@ -13,6 +13,7 @@
 #include "amaima/http/server/route_table.h"
 #include "amaima/pipeline/execution/execution_handler.h"
 #include "amaima/pipeline/pipeline.h"
+#include "amaima/pipeline/stages/budget/budget_gate.h"
 #include "amaima/routing/device_profile.h"
 #include "amaima/storage/decision_store.h"
 
@@ -33,6 +34,9 @@ struct V1Execution {
   const pipeline::ExecutionHandler* handler{nullptr};
   // Hashes a query as decisions store it, so /v1/execute can check the query it is given.
   const routing::Router* router{nullptr};
+  // Charges /v1/execute to the caller's budgets (the pipeline's budget stage does it for
+  // /v1/query); null when budgets are off.
+  const pipeline::BudgetGate* budget{nullptr};
 };
 
 // The native v1 surface: /v1/simulate, /v1/query, /v1/execute, /v1/decisions,
@@ -74,9 +78,13 @@ class V1Api {
   // Parses the body, runs the pipeline; returns the exchange or the error.
   boost::asio::awaitable<Result<Decided>> Decide(http::HttpRequest& request, bool simulate_only);
 
+  // Charges an executed decision to its caller's budgets (nothing when budgets are off);
+  // `exchange` must outlive the call.
+  boost::asio::awaitable<Status> ChargeBudget(pipeline::Exchange& exchange) const;
+
   // Executes a decided exchange: JSON, or server-sent events when `stream`. `chat` is what to
   // send upstream; `recorded_decision` the decision's wire form.
-  boost::asio::awaitable<http::HttpResponse> Run(const pipeline::Exchange& exchange,
+  boost::asio::awaitable<http::HttpResponse> Run(pipeline::Exchange& exchange,
                                                  std::string_view recorded_decision,
                                                  providers::ChatRequest chat, bool stream,
                                                  std::string_view surface,

@@ -32,9 +32,10 @@ using WsAuthenticator = std::function<Result<std::string>(std::string_view token
 // Opens an executed stream for a decided exchange: in production a call of
 // pipeline::ExecutionHandler::Stream(exchange, request, pipeline::kSurfaceWebSocket); a
 // fake in tests. `exchange` is borrowed until the returned awaitable completes (it is
-// co_awaited directly); destroying the opened stream cancels the upstream.
+// co_awaited directly), which may take its budget hold; destroying the opened stream cancels
+// the upstream.
 using WsStreamOpener = std::function<boost::asio::awaitable<Result<pipeline::OpenedStream>>(
-    const pipeline::Exchange& exchange, providers::ChatRequest request)>;
+    pipeline::Exchange& exchange, providers::ChatRequest request)>;
 
 struct WsApiOptions {
   // The server sends `ping` this long after the connection opened, then again this long

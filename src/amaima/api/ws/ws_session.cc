@@ -364,6 +364,7 @@ net::awaitable<std::string> WsSession::Execute(const std::string& id, Query& que
   pipeline::Exchange exchange;
   exchange.request_id = api_.ids_.NewId();
   exchange.org_id = caller_.Org();
+  exchange.principal = caller_;
   exchange.started = api_.clock_.Monotonic();
   exchange.route_request = std::move(parsed.route);
   // The organisation's execution switch applies under the process's mode.

@@ -6,6 +6,9 @@
 namespace amaima::http {
 
 int HttpStatusFor(const Error& error) {
+  if (error.reason == "BUDGET_EXCEEDED") {
+    return 402;  // A spending cap, not a rate: retrying soon does not help (429 would say so).
+  }
   if (error.reason == "SYSTEM_METHOD_NOT_ALLOWED") {
     return 405;
   }

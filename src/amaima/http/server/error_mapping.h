@@ -11,7 +11,7 @@ namespace amaima::http {
 // DESIGN.md §7: {"error": {"code", "message", "details", "request_id"}}.
 
 // Returns the HTTP status for `error`: by its public reason for the statuses that
-// have no canonical code (405, 413, 415), else by its canonical code.
+// have no canonical code (402 BUDGET_EXCEEDED, 405, 413, 415), else by its canonical code.
 int HttpStatusFor(const Error& error);
 
 // Returns the public code: `error.reason`, or one derived from the canonical code.

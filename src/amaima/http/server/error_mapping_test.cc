@@ -42,3 +42,19 @@ TEST(ErrorMappingTest, BuildsTheErrorJsonWithDetailsAndRequestId) {
 
 }  // namespace
 }  // namespace amaima::http
+
+namespace amaima::http {
+namespace {
+
+TEST(ErrorMappingTest, AnExceededBudgetIsPaymentRequiredNotTooManyRequests) {
+  const Error budget = Fail(ErrorCode::kResourceExhausted, "BUDGET_EXCEEDED", "over the cap")
+                           .With("scope", "org:acme");
+  const Error rate = Fail(ErrorCode::kResourceExhausted, "RATE_LIMIT_EXCEEDED", "slow down");
+
+  EXPECT_EQ(HttpStatusFor(budget), 402);
+  EXPECT_EQ(PublicCode(budget), "BUDGET_EXCEEDED");
+  EXPECT_EQ(HttpStatusFor(rate), 429);
+}
+
+}  // namespace
+}  // namespace amaima::http

@@ -641,6 +641,12 @@ class HttpServer::Impl {
           .With("permission", std::string(PermissionName(permission)))
           .With("role", std::string(RoleName(principal->role)));
     }
+    if (!principal->Allows(permission)) {
+      co_return Fail(ErrorCode::kPermissionDenied, "AUTH_FORBIDDEN",
+                     "this key's scopes do not include " + std::string(PermissionName(permission)))
+          .With("permission", std::string(PermissionName(permission)))
+          .With("role", std::string(RoleName(principal->role)));
+    }
     request.principal = std::move(*principal);
     co_return Status{};
   }

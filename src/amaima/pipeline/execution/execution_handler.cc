@@ -41,6 +41,7 @@ storage::StoredExecution BaseRecord(const Exchange& exchange, std::string_view s
   record.request_id = exchange.request_id;
   record.decision_id = exchange.decision->decision_id;
   record.org_id = exchange.org_id;
+  record.actor = exchange.principal.Subject();
   record.surface = std::string(surface);
   record.streamed = streamed;
   return record;
@@ -70,8 +71,11 @@ class AccountedStream final : public providers::TokenStream {
   };
 
   AccountedStream(std::unique_ptr<providers::TokenStream> inner, Context context,
-                  storage::StoredExecution record)
-      : inner_(std::move(inner)), context_(context), record_(std::move(record)) {}
+                  storage::StoredExecution record, std::unique_ptr<BudgetHold> hold)
+      : inner_(std::move(inner)),
+        context_(context),
+        record_(std::move(record)),
+        hold_(std::move(hold)) {}
 
   AccountedStream(const AccountedStream&) = delete;
   AccountedStream& operator=(const AccountedStream&) = delete;
@@ -80,16 +84,21 @@ class AccountedStream final : public providers::TokenStream {
     if (!recorded_) {
       Finish("cancelled", "");
     }
+    if (hold_) {
+      hold_->SettleDetached(cost_usd_);  // Nothing can be awaited here.
+    }
   }
 
   net::awaitable<Result<std::optional<providers::ChatChunk>>> Next() override {
     if (ended_) {
       Finish("ok", "");
+      co_await SettleBudget();
       co_return std::optional<providers::ChatChunk>();
     }
     Result<std::optional<providers::ChatChunk>> chunk = co_await inner_->Next();
     if (!chunk) {
       Finish("error", ReasonOf(chunk.error()));
+      co_await SettleBudget();
       co_return chunk;
     }
     if (!chunk->has_value()) {
@@ -101,6 +110,7 @@ class AccountedStream final : public providers::TokenStream {
         co_return std::optional<providers::ChatChunk>(std::move(estimate));
       }
       Finish("ok", "");
+      co_await SettleBudget();
       co_return chunk;
     }
     const providers::ChatChunk& piece = **chunk;
@@ -133,6 +143,7 @@ class AccountedStream final : public providers::TokenStream {
     record_.completion_tokens = usage.completion_tokens;
     record_.usage_estimated = usage.estimated;
     record_.cost_usd = CostOf(*context_.config, record_.model, usage);
+    cost_usd_ = record_.cost_usd;
     const auto now = context_.clock->Monotonic();
     record_.total_ms = Milliseconds(now - context_.started);
     record_.upstream_ms = Milliseconds(now - context_.upstream_started);
@@ -140,9 +151,20 @@ class AccountedStream final : public providers::TokenStream {
     context_.usage->Record(std::move(record_));
   }
 
+  // Settles the budget reservation with what the stream cost, once it has ended.
+  net::awaitable<void> SettleBudget() {
+    if (!hold_) {
+      co_return;
+    }
+    std::unique_ptr<BudgetHold> hold = std::move(hold_);
+    co_await hold->Settle(cost_usd_);
+  }
+
   std::unique_ptr<providers::TokenStream> inner_;
   Context context_;
   storage::StoredExecution record_;
+  std::unique_ptr<BudgetHold> hold_;  // Null: no budget applies, or settled.
+  double cost_usd_{0};                // Of the usage recorded by Finish().
   std::optional<providers::Usage> usage_{};
   std::string text_{};
   bool ended_{false};
@@ -169,10 +191,12 @@ std::vector<std::string> ExecutionHandler::ChainOf(const routing::Decision& deci
   return chain;
 }
 
-net::awaitable<Result<Completion>> ExecutionHandler::Complete(const Exchange& exchange,
+net::awaitable<Result<Completion>> ExecutionHandler::Complete(Exchange& exchange,
                                                               providers::ChatRequest request,
                                                               std::string_view surface) const {
   const routing::Decision& decision = *exchange.decision;
+  // Settled below with what the execution cost; released if this frame dies first.
+  std::unique_ptr<BudgetHold> hold = std::move(exchange.budget_hold);
   const std::int64_t prompt_estimate = PromptEstimate(exchange, request);
   storage::StoredExecution record = BaseRecord(exchange, surface, false);
   std::vector<std::string> chain = ChainOf(decision);
@@ -188,6 +212,9 @@ net::awaitable<Result<Completion>> ExecutionHandler::Complete(const Exchange& ex
     record.status = error.code == ErrorCode::kCancelled ? "cancelled" : "error";
     record.error_code = ReasonOf(error);
     usage_.Record(std::move(record));
+    if (hold) {
+      co_await hold->Settle(0.0);
+    }
     co_return WithDecision(completed.error(), decision.decision_id);
   }
   Completion done;
@@ -211,13 +238,18 @@ net::awaitable<Result<Completion>> ExecutionHandler::Complete(const Exchange& ex
   record.cost_usd = done.cost_usd;
   record.attempts = static_cast<int>(done.attempts.size());
   usage_.Record(std::move(record));
+  if (hold) {
+    co_await hold->Settle(done.cost_usd);
+  }
   co_return done;
 }
 
-net::awaitable<Result<OpenedStream>> ExecutionHandler::Stream(const Exchange& exchange,
+net::awaitable<Result<OpenedStream>> ExecutionHandler::Stream(Exchange& exchange,
                                                               providers::ChatRequest request,
                                                               std::string_view surface) const {
   const routing::Decision& decision = *exchange.decision;
+  // Settled by the stream once it ends, or below when the upstream refuses.
+  std::unique_ptr<BudgetHold> hold = std::move(exchange.budget_hold);
   const std::int64_t prompt_estimate = PromptEstimate(exchange, request);
   storage::StoredExecution record = BaseRecord(exchange, surface, true);
   // Ask for usage whatever the client asked: the record needs it; surfaces strip it.
@@ -236,6 +268,9 @@ net::awaitable<Result<OpenedStream>> ExecutionHandler::Stream(const Exchange& ex
     record.total_ms = Milliseconds(now - exchange.started);
     record.created_at_ms = UnixMilliseconds(clock_);
     usage_.Record(std::move(record));
+    if (hold) {
+      co_await hold->Settle(0.0);
+    }
     co_return WithDecision(opened.error(), decision.decision_id);
   }
   OpenedStream out;
@@ -248,8 +283,8 @@ net::awaitable<Result<OpenedStream>> ExecutionHandler::Stream(const Exchange& ex
   record.attempts = static_cast<int>(out.attempts.size());
   const AccountedStream::Context context{&config_,         &usage_,          &clock_,
                                          exchange.started, upstream_started, prompt_estimate};
-  out.stream =
-      std::make_unique<AccountedStream>(std::move(opened->stream), context, std::move(record));
+  out.stream = std::make_unique<AccountedStream>(std::move(opened->stream), context,
+                                                 std::move(record), std::move(hold));
   co_return out;
 }
 

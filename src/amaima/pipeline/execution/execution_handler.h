@@ -71,6 +71,10 @@ struct OpenedStream {
 // `exchange.decision` must be set (the routing stage ran). Errors are the executor's
 // (see providers::Executor) with the decision id added in details.decision_id.
 //
+// Budgets: both calls take `exchange.budget_hold` (when the budget stage set one) and settle
+// it with the execution's actual cost once the execution ends: Complete() before it returns,
+// a stream when it ends, fails or is dropped (as it records usage). A failed call settles at 0.
+//
 // @par Thread Safety
 // Thread-safe; everything is borrowed and must outlive the handler and the streams it opens.
 class ExecutionHandler {
@@ -78,11 +82,11 @@ class ExecutionHandler {
   ExecutionHandler(const config::Config& config, const providers::Executor& executor,
                    UsageRecorder& usage, const Clock& clock);
 
-  boost::asio::awaitable<Result<Completion>> Complete(const Exchange& exchange,
+  boost::asio::awaitable<Result<Completion>> Complete(Exchange& exchange,
                                                       providers::ChatRequest request,
                                                       std::string_view surface) const;
 
-  boost::asio::awaitable<Result<OpenedStream>> Stream(const Exchange& exchange,
+  boost::asio::awaitable<Result<OpenedStream>> Stream(Exchange& exchange,
                                                       providers::ChatRequest request,
                                                       std::string_view surface) const;
 

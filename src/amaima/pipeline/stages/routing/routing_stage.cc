@@ -1,9 +1,10 @@
 #include "amaima/pipeline/stages/routing/routing_stage.h"
 
+#include "amaima/core/check.h"
+
 namespace amaima::pipeline {
 
-RoutingStage::RoutingStage(const routing::Router& router, DecisionRecorder& recorder)
-    : router_(router), recorder_(recorder) {}
+RoutingStage::RoutingStage(const routing::Router& router) : router_(router) {}
 
 boost::asio::awaitable<Result<Verdict>> RoutingStage::OnRequest(Exchange& exchange) {
   exchange.route_request.request_id = exchange.request_id;
@@ -13,6 +14,13 @@ boost::asio::awaitable<Result<Verdict>> RoutingStage::OnRequest(Exchange& exchan
     co_return decision.error();
   }
   exchange.decision = std::move(*decision);
+  co_return Verdict::kContinue;
+}
+
+RecordingStage::RecordingStage(DecisionRecorder& recorder) : recorder_(recorder) {}
+
+boost::asio::awaitable<Result<Verdict>> RecordingStage::OnRequest(Exchange& exchange) {
+  AMAIMA_CHECK(exchange.decision.has_value());  // The routing stage runs first.
   if (!exchange.await_decision_commit) {
     exchange.recorded_decision =
         recorder_.RecordInBackground(*exchange.decision, exchange.route_request.query);

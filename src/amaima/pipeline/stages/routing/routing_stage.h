@@ -8,13 +8,12 @@
 
 namespace amaima::pipeline {
 
-// Decides (features → level → policy → Decision) and records the decision
-// durably before the request goes on, so that a decision the client sees
-// survives a crash. Stateless; the router and recorder are borrowed and must
-// outlive the stage.
+// Decides: features → level → policy → exchange.decision. Stages after it may still revise
+// the decision (the budget stage downgrades the model) until RecordingStage records it.
+// Stateless; the router is borrowed and must outlive the stage.
 class RoutingStage final : public Stage {
  public:
-  RoutingStage(const routing::Router& router, DecisionRecorder& recorder);
+  explicit RoutingStage(const routing::Router& router);
 
   std::string_view name() const override { return "routing"; }
 
@@ -22,6 +21,21 @@ class RoutingStage final : public Stage {
 
  private:
   const routing::Router& router_;
+};
+
+// Records exchange.decision, as the stages before it left it: durably before the request goes
+// on when exchange.await_decision_commit (a decision the client sees survives a crash), else
+// queued to be written alongside the upstream call. Stateless; the recorder is borrowed and
+// must outlive the stage.
+class RecordingStage final : public Stage {
+ public:
+  explicit RecordingStage(DecisionRecorder& recorder);
+
+  std::string_view name() const override { return "recording"; }
+
+  boost::asio::awaitable<Result<Verdict>> OnRequest(Exchange& exchange) override;
+
+ private:
   DecisionRecorder& recorder_;
 };
 
