@@ -188,8 +188,8 @@ Result<server::Stores> OpenStore(const ConfigFlags& flags) {
     const std::string path = server::SqlitePath(*loaded);
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
-      return Fail(ErrorCode::kNotFound, "no database at " + path
-                                            + " (start `amaima serve` first, or pass --data-dir)");
+      return Fail(ErrorCode::kNotFound,
+                  "no database at " + path + " (start `amaima serve` first, or pass --data-dir)");
     }
   }
   return server::OpenStores(*loaded);

@@ -12,8 +12,8 @@ Result<std::unique_ptr<BudgetParts>> BuildBudgets(const BudgetServices& services
   if (services.redis != nullptr) {
     limits::RedisBudgetLedgerOptions ledger_options;
     ledger_options.key_prefix = services.config.redis.key_prefix;
-    parts->ledger =
-        std::make_unique<limits::RedisBudgetLedger>(*services.redis, services.clock, ledger_options);
+    parts->ledger = std::make_unique<limits::RedisBudgetLedger>(*services.redis, services.clock,
+                                                                ledger_options);
   } else {
     parts->ledger = std::make_unique<limits::InProcessBudgetLedger>(services.clock);
   }

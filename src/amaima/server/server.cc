@@ -26,6 +26,9 @@
 #include "amaima/core/ids.h"
 #include "amaima/core/run_blocking.h"
 #include "amaima/http/server/http_server.h"
+#include "amaima/limits/redis/redis_client.h"
+#include "amaima/limits/redis/redis_rate_limiter.h"
+#include "amaima/limits/redis/redis_revocation_list.h"
 #include "amaima/providers/executor.h"
 #include "amaima/routing/device_profile.h"
 #include "amaima/routing/router.h"
@@ -35,12 +38,9 @@
 #include "amaima/server/query_hash_key.h"
 #include "amaima/server/request_authenticator.h"
 #include "amaima/server/session_keys.h"
-#include "amaima/server/stores.h"
 #include "amaima/server/store_recorder.h"
+#include "amaima/server/stores.h"
 #include "amaima/storage/decision_writer.h"
-#include "amaima/limits/redis/redis_client.h"
-#include "amaima/limits/redis/redis_rate_limiter.h"
-#include "amaima/limits/redis/redis_revocation_list.h"
 #include "amaima/telemetry/gateway_metrics.h"
 #include "amaima/telemetry/logger.h"
 #include "amaima/telemetry/metrics.h"
@@ -260,8 +260,8 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
       *parts->governance_store, parts->clock, std::chrono::seconds(5));
   parts->governance = std::make_unique<governance::Governance>(
       *parts->governance_store, *parts->keys, *parts->ids, parts->clock);
-  parts->audit_queue = std::make_unique<governance::AuditQueue>(*parts->governance_store,
-                                                                *parts->ids, parts->clock);
+  parts->audit_queue =
+      std::make_unique<governance::AuditQueue>(*parts->governance_store, *parts->ids, parts->clock);
   {
     // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread starts.
     const char* chosen = std::getenv("AMAIMA_ADMIN_API_KEY");
@@ -336,11 +336,10 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
       std::make_unique<StoreDecisionRecorder>(*parts->writer, config.telemetry.store_prompts,
                                               parts->decision_feed.get(), parts->metrics.get());
   {
-    auto budgets =
-        BuildBudgets({parts->config, *parts->stores.budgets, parts->redis.get(), parts->clock,
-                      *parts->ids, *parts->blocking_pool,
-                      *parts->governance, *parts->governance_store, *parts->metrics, *parts->logger,
-                      device.memory_total_gb});
+    auto budgets = BuildBudgets({parts->config, *parts->stores.budgets, parts->redis.get(),
+                                 parts->clock, *parts->ids, *parts->blocking_pool,
+                                 *parts->governance, *parts->governance_store, *parts->metrics,
+                                 *parts->logger, device.memory_total_gb});
     if (!budgets) {
       return PartFailed("budgets", budgets.error());
     }
@@ -425,8 +424,7 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
     parts->admission = std::make_unique<RequestAdmission>(
         *parts->keys, parts->sessions.get(), *parts->blocking_pool,
         rates.enabled ? parts->rate_limiter.get() : nullptr,
-        /*limiter_blocks=*/parts->redis != nullptr,
-        std::move(limits));
+        /*limiter_blocks=*/parts->redis != nullptr, std::move(limits));
     const RequestAdmission* admission = parts->admission.get();
     http_options.authenticator = [admission](http::HttpRequest& request) {
       return admission->Admit(request);
