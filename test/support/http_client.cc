@@ -53,6 +53,7 @@ class HttpClient::Impl {
       if (!ec) {
         bhttp::response_parser<bhttp::string_body> parser;
         parser.body_limit(64 << 20);
+        parser.skip(method == "HEAD");  // A HEAD response's Content-Length has no body behind it.
         bhttp::read(stream_, buffer_, parser, ec);
         if (!ec) {
           auto& message = parser.get();

@@ -142,6 +142,16 @@ struct TelemetryConfig {
   bool operator==(const TelemetryConfig&) const = default;
 };
 
+// `console:` — the web console served at `/`.
+struct ConsoleConfig {
+  bool enabled{true};
+  // The built console (index.html and assets/); relative paths are relative to the working
+  // directory. A missing directory leaves `/` unserved (a warning at start).
+  std::string dir{"web/dist"};
+
+  bool operator==(const ConsoleConfig&) const = default;
+};
+
 // `observability:` — logs (metrics and tracing come with their issues).
 struct ObservabilityConfig {
   LogLevel log_level{LogLevel::kInfo};     // "debug" | "info" | "warning" | "error"
@@ -250,6 +260,7 @@ struct Config {
   RedisConfig redis{};
   TelemetryConfig telemetry{};
   ObservabilityConfig observability{};
+  ConsoleConfig console{};
   RouterConfig router{};
   std::map<std::string, ProviderConfig> providers{};
   std::map<std::string, ModelConfig> models{};

@@ -147,6 +147,14 @@ const FieldTable<ObservabilityConfig>& ObservabilityFields() {
   return kFields;
 }
 
+const FieldTable<ConsoleConfig>& ConsoleFields() {
+  static const FieldTable<ConsoleConfig> kFields = {
+      BoolField("enabled", &ConsoleConfig::enabled),
+      StringField("dir", &ConsoleConfig::dir),
+  };
+  return kFields;
+}
+
 const FieldTable<ProviderConfig>& ProviderFields() {
   static const FieldTable<ProviderConfig> kFields = {
       Required(ChoiceField("type", &ProviderConfig::type, kProviderNames)),
@@ -288,6 +296,7 @@ const FieldTable<Config>& RootFields() {
       SectionField("redis", &Config::redis, RedisFields()),
       SectionField("telemetry", &Config::telemetry, TelemetryFields()),
       SectionField("observability", &Config::observability, ObservabilityFields()),
+      SectionField("console", &Config::console, ConsoleFields()),
       SectionField("router", &Config::router, RouterFields()),
       {"providers", BindProviders},
       {"models",

@@ -35,6 +35,7 @@
 #include "amaima/server/build_budgets.h"
 #include "amaima/server/build_pipeline.h"
 #include "amaima/server/build_router.h"
+#include "amaima/server/console.h"
 #include "amaima/server/query_hash_key.h"
 #include "amaima/server/request_authenticator.h"
 #include "amaima/server/session_keys.h"
@@ -95,6 +96,7 @@ struct Server::Parts {
   std::unique_ptr<api::AnthropicApi> anthropic;
   std::unique_ptr<api::WsApi> ws;
   std::unique_ptr<http::RouteTable> routes;
+  std::unique_ptr<api::ConsoleAssets> console;  // Null when not built or disabled.
   std::unique_ptr<http::HttpServer> http;
   int io_threads{1};
 };
@@ -437,6 +439,11 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
                          return ServeMetrics(&p->metrics_registry, p->metrics.get(), p->http.get());
                        });
   }
+  auto console = MountConsole(config.console, *parts->routes, *parts->logger);
+  if (!console) {
+    return PartFailed("web console", console.error());
+  }
+  parts->console = std::move(*console);
   telemetry::Logger* access_log = config.observability.access_log ? parts->logger.get() : nullptr;
   const telemetry::GatewayMetrics* metrics = parts->metrics.get();
   http::ResponseObserver observer =

@@ -36,6 +36,15 @@ void RouteTable::Add(std::string method, std::string pattern, Permission permiss
   routes_.push_back(std::move(route));
 }
 
+void RouteTable::SetFallback(Permission permission, Handler handler) {
+  Route route;
+  route.method = "GET";
+  route.pattern = "/*";
+  route.permission = permission;
+  route.handler = std::move(handler);
+  fallback_ = std::move(route);
+}
+
 RouteTable::Match RouteTable::Find(std::string_view method, std::string_view path) const {
   Match result;
   const std::vector<std::string_view> segments = SplitPath(path);
@@ -69,6 +78,13 @@ RouteTable::Match RouteTable::Find(std::string_view method, std::string_view pat
       result.allowed_methods.push_back(route.method);
     }
     result.status = MatchStatus::kMethodNotAllowed;
+  }
+  if (result.status == MatchStatus::kNotFound && fallback_
+      && (method == "GET" || method == "HEAD")) {
+    result.status = MatchStatus::kFound;
+    result.handler = &fallback_->handler;
+    result.pattern = &fallback_->pattern;
+    result.permission = fallback_->permission;
   }
   return result;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,10 @@ class RouteTable {
 
   void Add(std::string method, std::string pattern, Permission permission, Handler handler);
 
+  // The handler of GET and HEAD requests that no route matches (the web console's files and
+  // its client-side paths). Find() reports it with the pattern "/*". Not part of List().
+  void SetFallback(Permission permission, Handler handler);
+
   // Every route, in the order added.
   std::vector<Declared> List() const;
 
@@ -53,6 +58,7 @@ class RouteTable {
   };
 
   std::vector<Route> routes_;
+  std::optional<Route> fallback_;
 };
 
 }  // namespace amaima::http

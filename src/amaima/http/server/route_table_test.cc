@@ -33,6 +33,29 @@ TEST(RouteTableTest, MatchesLiteralAndParameterSegments) {
   EXPECT_EQ(missing.status, RouteTable::MatchStatus::kNotFound);
 }
 
+TEST(RouteTableTest, FallbackServesOnlyUnmatchedGetAndHead) {
+  RouteTable routes;
+  routes.Add("POST", "/v1/simulate", Permission::kQuery, Ok);
+  EXPECT_EQ(routes.Find("GET", "/decisions/abc").status, RouteTable::MatchStatus::kNotFound);
+
+  routes.SetFallback(Permission::kPublic, Ok);
+
+  const auto page = routes.Find("GET", "/decisions/abc");
+  const auto head = routes.Find("HEAD", "/");
+  const auto post = routes.Find("POST", "/decisions");
+  const auto wrong_method = routes.Find("GET", "/v1/simulate");
+  ASSERT_EQ(page.status, RouteTable::MatchStatus::kFound);
+  ASSERT_NE(page.pattern, nullptr);
+  EXPECT_EQ(*page.pattern, "/*");
+  EXPECT_EQ(page.permission, Permission::kPublic);
+  EXPECT_TRUE(page.params.empty());
+  EXPECT_EQ(head.status, RouteTable::MatchStatus::kFound);
+  EXPECT_EQ(post.status, RouteTable::MatchStatus::kNotFound);
+  // A route that exists under another method keeps answering 405.
+  EXPECT_EQ(wrong_method.status, RouteTable::MatchStatus::kMethodNotAllowed);
+  EXPECT_EQ(routes.List().size(), 1U);
+}
+
 TEST(HttpRequestTest, DecodesQueryParameters) {
   HttpRequest request;
   request.query_string = "limit=5&cursor=a%2Bb%3D&flag&name=x+y";
