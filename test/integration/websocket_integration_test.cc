@@ -245,7 +245,6 @@ TEST_F(WebSocketExecutionTest, ShutdownClosesConnectionsWith1001) {
   EXPECT_EQ(server_->Wait(), 0);
 }
 
-// TODO(lead): enable once the decision recorder calls DecisionFeed::Publish (server/).
 TEST_F(WebSocketExecutionTest, SubscribersSeeDecisionsRecordedByOtherClients) {
   WebSocketClient client(server_->port(), "/v1/ws");
   ASSERT_TRUE(
@@ -265,19 +264,34 @@ TEST_F(WebSocketExecutionTest, SubscribersSeeDecisionsRecordedByOtherClients) {
   client.Close();
 }
 
-TEST_F(WebSocketExecutionTest, SubscribersSeeOnlyTheirOrganisationsDecisions) {
+// A user's subscription carries its own decisions (read_own_decisions); an admin's, its
+// organisation's (read_org_decisions).
+TEST_F(WebSocketExecutionTest, SubscribersSeeOnlyTheDecisionsTheyMayRead) {
   HttpClient admin(server_->port());
   ASSERT_EQ(admin.Post("/v1/admin/orgs", R"({"org_id":"acme"})").status, 201);
-  const ClientResponse created = admin.Post("/v1/admin/keys", R"({"org_id":"acme","role":"user"})");
-  ASSERT_EQ(created.status, 201) << created.body;
-  const std::string key(json::parse(created.body).at("key").as_string());
+  const auto create_key = [&admin](const std::string& role) {
+    const ClientResponse created =
+        admin.Post("/v1/admin/keys", R"({"org_id":"acme","role":")" + role + R"("})");
+    EXPECT_EQ(created.status, 201) << created.body;
+    return std::string(json::parse(created.body).at("key").as_string());
+  };
+  const std::string key = create_key("user");
+  const std::string colleague_key = create_key("user");
+  const std::string acme_admin_key = create_key("admin");
   WebSocketClient client(server_->port(), "/v1/ws?token=" + key);
-  ASSERT_TRUE(
-      client.Send(R"({"type":"subscribe","id":"feed","payload":{"topics":["decisions"]}})"));
-  ASSERT_EQ(Next(client).at("type"), "subscribed");
+  WebSocketClient acme_admin(server_->port(), "/v1/ws?token=" + acme_admin_key);
+  for (WebSocketClient* subscriber : {&client, &acme_admin}) {
+    ASSERT_TRUE(
+        subscriber->Send(R"({"type":"subscribe","id":"feed","payload":{"topics":["decisions"]}})"));
+    ASSERT_EQ(Next(*subscriber).at("type"), "subscribed");
+  }
 
-  // The default organisation's decision first, then acme's: only acme's arrives.
+  // The default organisation's decision, a colleague's, then the user's own: the user's
+  // subscription gets only its own; acme's admin gets both of acme's.
   ASSERT_EQ(admin.Post("/v1/simulate", R"({"query": "not yours"})").status, 200);
+  HttpClient colleague(server_->port(), colleague_key);
+  const ClientResponse theirs = colleague.Post("/v1/simulate", R"({"query": "a colleague's"})");
+  ASSERT_EQ(theirs.status, 200);
   HttpClient acme(server_->port(), key);
   const ClientResponse own = acme.Post("/v1/simulate", R"({"query": "yours"})");
   ASSERT_EQ(own.status, 200);
@@ -285,7 +299,12 @@ TEST_F(WebSocketExecutionTest, SubscribersSeeOnlyTheirOrganisationsDecisions) {
   EXPECT_EQ(event.at("payload").at("decision_id"),
             json::value(own.headers.at("x-amaima-decision-id")));
   EXPECT_EQ(event.at("payload").at("org_id"), "acme");
+  EXPECT_EQ(Next(acme_admin).at("payload").at("decision_id"),
+            json::value(theirs.headers.at("x-amaima-decision-id")));
+  EXPECT_EQ(Next(acme_admin).at("payload").at("decision_id"),
+            json::value(own.headers.at("x-amaima-decision-id")));
   client.Close();
+  acme_admin.Close();
 }
 
 TEST(WebSocketDecisionOnlyTest, AQueryIsDecidedAndCompletedAsASimulation) {

@@ -98,6 +98,14 @@ struct Principal {
   bool MaySee(std::string_view org) const {
     return !authenticated || org == org_id || (role == Role::kAdmin && org_id == kSystemOrg);
   }
+
+  // Whether a decision (or its executions and feedback) of `org`, asked for by `actor`, is
+  // visible to it: within the organisations it may see, every record when it may read the
+  // organisation's decisions (read_org_decisions), else only its own (read_own_decisions).
+  bool MaySeeRecord(std::string_view org, std::string_view actor) const {
+    return MaySee(org)
+           && (!authenticated || Allows(Permission::kReadOrgDecisions) || actor == Subject());
+  }
 };
 
 }  // namespace amaima

@@ -99,6 +99,7 @@ struct Decision {
   std::chrono::system_clock::time_point created_at{};
   std::string request_id{};
   std::string org_id{};
+  std::string actor{};       // Who asked: stored with the decision, not part of its JSON.
   std::string query_hash{};  // Hex HMAC-SHA-256 of the normalised query text.
   ComplexityResult complexity{};
   Route route{};

@@ -100,6 +100,7 @@ Result<Decision> Router::Decide(const RouteRequest& request) const {
   decision.created_at = clock_.Now();
   decision.request_id = request.request_id;
   decision.org_id = request.org_id;
+  decision.actor = request.actor;
   decision.query_hash = QueryHash(request.query);
   decision.complexity = std::move(input.complexity);
   decision.security = std::move(input.security);

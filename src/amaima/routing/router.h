@@ -24,6 +24,7 @@ struct RouteRequest {
   std::int64_t input_tokens{0};
   std::string request_id{};
   std::string org_id{};
+  std::string actor{};  // Who asks (Principal::Subject()); recorded, never routed on.
   Constraints constraints{};
   config::ExecutionMode execution_mode{config::ExecutionMode::kDecisionOnly};
   // Only deciding (POST /v1/simulate): the decision is marked simulated whatever the mode.

@@ -14,7 +14,7 @@ StoreDecisionRecorder::StoreDecisionRecorder(storage::DecisionWriter& writer, bo
 
 void StoreDecisionRecorder::Announce(const routing::Decision& decision, std::string_view body) {
   if (feed_ != nullptr) {
-    feed_->Publish(body, decision.org_id);
+    feed_->Publish(body, decision.org_id, decision.actor);
   }
   if (metrics_ != nullptr) {
     metrics_->routing_decisions
@@ -67,6 +67,7 @@ storage::StoredDecision StoreDecisionRecorder::ToStored(const routing::Decision&
   stored.created_at_ms = UnixMillis(decision.created_at);
   stored.request_id = decision.request_id;
   stored.org_id = decision.org_id;
+  stored.actor = decision.actor;
   stored.level = std::string(routing::LevelName(decision.route.routed_level));
   stored.model = decision.route.model;
   stored.provider = decision.route.provider;

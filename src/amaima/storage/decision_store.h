@@ -29,6 +29,7 @@ struct StoredDecision {
   std::string router_model_version{};
   std::string body_json{};  // The complete decision JSON as answered to the client.
   std::optional<std::string> prompt_text{};  // Only when telemetry.store_prompts is on.
+  std::string actor{};  // Who asked: Principal::Subject(); "" for records before it was kept.
 
   friend bool operator==(const StoredDecision&, const StoredDecision&) = default;
 };
@@ -113,6 +114,7 @@ struct DecisionFilter {
   std::string org_id{};
   std::string level{};
   std::string model{};
+  std::string actor{};  // Principal::Subject() of the caller who asked.
 };
 
 // List() clamps its limit to [1, kMaxDecisionListLimit].

@@ -244,6 +244,7 @@ class DecisionStoreConformanceTest : public BackendTest<Backend> {
     record.level = kLevels[index % kLevels.size()];
     record.model = kModels[index % kModels.size()];
     record.provider = "openai";
+    record.actor = "actor-" + std::to_string(i % 4);  // Crosses organisations: 4 against 3.
     record.query_hash = "hash-" + std::to_string(i);
     record.execution_mode = i % 2 == 0 ? "decision-only" : "execution-enabled";
     record.simulated = i % 2 == 0;
@@ -505,6 +506,10 @@ TYPED_TEST(DecisionStoreConformanceTest, FiltersMatchEveryCombination) {
       {"", "EXPERT", "small"},
       {"org-a", "TRIVIAL", "small"},
       {"org-x", "", ""},
+      {"org-a", "", "", "actor-1"},
+      {"org-b", "SIMPLE", "", "actor-2"},
+      {"", "", "", "actor-0"},
+      {"org-a", "", "", "actor-9"},
   };
 
   for (const DecisionFilter& filter : filters) {
@@ -512,7 +517,8 @@ TYPED_TEST(DecisionStoreConformanceTest, FiltersMatchEveryCombination) {
     for (const StoredDecision& record : all) {
       if ((filter.org_id.empty() || record.org_id == filter.org_id)
           && (filter.level.empty() || record.level == filter.level)
-          && (filter.model.empty() || record.model == filter.model)) {
+          && (filter.model.empty() || record.model == filter.model)
+          && (filter.actor.empty() || record.actor == filter.actor)) {
         matching.push_back(record);
       }
     }
@@ -521,7 +527,7 @@ TYPED_TEST(DecisionStoreConformanceTest, FiltersMatchEveryCombination) {
     const std::vector<std::string> listed = this->ListAll(filter, 7, pages);
 
     EXPECT_EQ(listed, this->IdsNewestFirst(matching))
-        << filter.org_id << "/" << filter.level << "/" << filter.model;
+        << filter.org_id << "/" << filter.level << "/" << filter.model << "/" << filter.actor;
   }
 }
 

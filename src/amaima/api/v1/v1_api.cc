@@ -21,6 +21,13 @@
 namespace amaima::api {
 namespace {
 
+// What a caller gets for a decision it may not see: the store's answer for one that does not
+// exist (each handler turns it into DecisionNotFound), so that ids of other callers'
+// decisions cannot be probed.
+Error HiddenDecision(std::string_view decision_id) {
+  return Fail(ErrorCode::kNotFound, "decision " + std::string(decision_id) + " not found");
+}
+
 namespace json = boost::json;
 using http::HttpRequest;
 using http::HttpResponse;
@@ -332,8 +339,8 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
     return store.Get(decision_id);
   };
   Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
-  if (stored && !request.principal.MaySee(stored->org_id)) {
-    stored = Fail(ErrorCode::kNotFound, "not this caller's organisation");
+  if (stored && !request.principal.MaySeeRecord(stored->org_id, stored->actor)) {
+    stored = HiddenDecision(stored->decision_id);
   }
   if (!stored) {
     co_return http::ErrorResponse(stored.error().code == ErrorCode::kNotFound
@@ -437,8 +444,8 @@ boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
     if (!stored) {
       return stored.error();
     }
-    if (!principal.MaySee(stored->org_id)) {
-      return Fail(ErrorCode::kNotFound, "not this caller's organisation");
+    if (!principal.MaySeeRecord(stored->org_id, stored->actor)) {
+      return HiddenDecision(id);
     }
     Result<std::vector<storage::StoredFeedback>> feedback = store.ListFeedback(id);
     if (!feedback) {
@@ -480,8 +487,8 @@ boost::asio::awaitable<HttpResponse> V1Api::PostFeedback(HttpRequest& request) {
     if (!decision) {
       return decision.error();
     }
-    if (!principal.MaySee(decision->org_id)) {
-      return Fail(ErrorCode::kNotFound, "not this caller's organisation");
+    if (!principal.MaySeeRecord(decision->org_id, decision->actor)) {
+      return HiddenDecision(decision->decision_id);
     }
     feedback.org_id = decision->org_id;
     if (Status inserted = store.InsertFeedback(feedback); !inserted) {
@@ -512,8 +519,8 @@ boost::asio::awaitable<HttpResponse> V1Api::ListExecutions(HttpRequest& request)
     return store.Get(id);
   };
   Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
-  if (stored && !request.principal.MaySee(stored->org_id)) {
-    stored = Fail(ErrorCode::kNotFound, "not this caller's organisation");
+  if (stored && !request.principal.MaySeeRecord(stored->org_id, stored->actor)) {
+    stored = HiddenDecision(stored->decision_id);
   }
   if (!stored) {
     co_return http::ErrorResponse(
@@ -586,6 +593,10 @@ boost::asio::awaitable<HttpResponse> V1Api::ListDecisions(HttpRequest& request) 
   // Only the caller's organisation, unless it administers the system organisation.
   if (request.principal.authenticated && !request.principal.MaySee("")) {
     filter.org_id = request.principal.org_id;
+  }
+  // Users and viewers list only what they asked for (read_own_decisions).
+  if (request.principal.authenticated && !request.principal.Allows(Permission::kReadOrgDecisions)) {
+    filter.actor = request.principal.Subject();
   }
   const std::string cursor = request.QueryParam("cursor").value_or("");
   storage::DecisionStore& store = store_;

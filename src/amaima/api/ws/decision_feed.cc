@@ -33,14 +33,15 @@ std::unique_ptr<DecisionFeed::Subscription> DecisionFeed::Subscribe(
   return subscription;
 }
 
-void DecisionFeed::Publish(std::string_view decision_json, std::string_view org_id) {
+void DecisionFeed::Publish(std::string_view decision_json, std::string_view org_id,
+                           std::string_view actor) {
   ++published_;
   std::lock_guard<std::mutex> lock(mutex_);
   if (subscribers_.empty()) {
     return;
   }
-  const auto decision =
-      std::make_shared<const Published>(Published{std::string(decision_json), std::string(org_id)});
+  const auto decision = std::make_shared<const Published>(
+      Published{std::string(decision_json), std::string(org_id), std::string(actor)});
   for (Subscription* subscription : subscribers_) {
     subscription->Push(decision, queue_limit_);
   }
@@ -92,7 +93,8 @@ net::awaitable<std::optional<DecisionFeed::Event>> DecisionFeed::Subscription::N
       if (!queue_.empty()) {
         std::shared_ptr<const Published> published = std::move(queue_.front());
         const std::string_view org_id = published->org_id;
-        Event event{std::shared_ptr<const std::string>(published, &published->json), org_id,
+        const std::string_view actor = published->actor;
+        Event event{std::shared_ptr<const std::string>(published, &published->json), org_id, actor,
                     dropped_unreported_};
         queue_.pop_front();
         dropped_unreported_ = 0;

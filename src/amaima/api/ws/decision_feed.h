@@ -33,6 +33,7 @@ class DecisionFeed {
   struct Published {
     std::string json{};
     std::string org_id{};
+    std::string actor{};
   };
 
   // One decision as a subscriber receives it.
@@ -41,6 +42,7 @@ class DecisionFeed {
     // The decision's organisation (subscribers see only what they may); lives as long as
     // `decision_json`.
     std::string_view org_id{};
+    std::string_view actor{};         // Who asked for it; lives as long as `decision_json`.
     std::uint64_t dropped_before{0};  // Decisions dropped from this queue since the last event.
   };
 
@@ -92,7 +94,8 @@ class DecisionFeed {
 
   // Queues `decision_json` (the recorded decision, verbatim) for every subscriber. Cheap
   // when nobody subscribed.
-  void Publish(std::string_view decision_json, std::string_view org_id = {});
+  void Publish(std::string_view decision_json, std::string_view org_id = {},
+               std::string_view actor = {});
 
   std::size_t subscriber_count() const;
 

@@ -481,7 +481,7 @@ net::awaitable<void> WsSession::PumpDecisions(std::unique_ptr<DecisionFeed::Subs
     if (!event) {
       break;
     }
-    if (!caller_.MaySee(event->org_id)) {
+    if (!caller_.MaySeeRecord(event->org_id, event->actor)) {
       continue;  // Another organisation's decision.
     }
     std::string message = R"({"type":"event","id":)";

@@ -210,6 +210,13 @@ constexpr std::array<std::string_view, 1> kAddExecutionActor = {
     "ALTER TABLE executions ADD COLUMN actor TEXT NOT NULL DEFAULT ''",
 };
 
+// Who asked for each decision, as in SQLite's migration 8: users and viewers read only their
+// own decisions.
+constexpr std::array<std::string_view, 2> kAddDecisionActor = {
+    "ALTER TABLE decisions ADD COLUMN actor TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
+    "CREATE INDEX decisions_by_org_actor ON decisions (org_id, actor, decision_id)",
+};
+
 // Append new migrations here; never edit a released one.
 constexpr std::array kMigrations = {
     PgMigration{1, "create_decisions", kCreateDecisions},
@@ -219,6 +226,7 @@ constexpr std::array kMigrations = {
     PgMigration{5, "create_users", kCreateUsers},
     PgMigration{6, "create_budgets", kCreateBudgets},
     PgMigration{7, "add_execution_actor", kAddExecutionActor},
+    PgMigration{8, "add_decision_actor", kAddDecisionActor},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

@@ -18,8 +18,8 @@ constexpr std::size_t kRowsPerInsert = 500;
 constexpr std::string_view kColumns =
     "decision_id, created_at_ms, request_id, org_id, level, model, provider, query_hash, "
     "execution_mode, simulated, decision_schema_version, router_model_version, body_json, "
-    "prompt_text";
-constexpr int kColumnCount = 14;
+    "prompt_text, actor";
+constexpr int kColumnCount = 15;
 
 constexpr std::string_view kExecutionColumns =
     "request_id, decision_id, created_at_ms, org_id, surface, model, provider, streamed, status, "
@@ -69,7 +69,8 @@ void AddDecision(PgParams& params, const StoredDecision& record) {
       .Text(record.decision_schema_version)
       .Text(record.router_model_version)
       .Text(record.body_json)
-      .NullableText(record.prompt_text);
+      .NullableText(record.prompt_text)
+      .Text(record.actor);
 }
 
 StoredDecision ReadDecision(const PgResult& result, int row) {
@@ -88,6 +89,7 @@ StoredDecision ReadDecision(const PgResult& result, int row) {
   record.router_model_version = result.Text(row, 11);
   record.body_json = result.Text(row, 12);
   record.prompt_text = result.NullableText(row, 13);
+  record.actor = result.Text(row, 14);
   return record;
 }
 
@@ -257,6 +259,7 @@ std::string PostgresDecisionStore::ListSql(const DecisionFilter& filter, bool ha
   add(!filter.level.empty(), "level = $");
   add(!filter.model.empty(), "model = $");
   add(has_cursor, "decision_id < $");
+  add(!filter.actor.empty(), "actor = $");
   sql += " ORDER BY decision_id DESC LIMIT $" + std::to_string(param);
   return sql;
 }
@@ -274,8 +277,8 @@ Result<DecisionPage> PostgresDecisionStore::List(const DecisionFilter& filter, i
   limit = std::clamp(limit, 1, kMaxDecisionListLimit);
 
   PgParams params;
-  for (const std::string* value :
-       std::array<const std::string*, 4>{&filter.org_id, &filter.level, &filter.model, &after}) {
+  for (const std::string* value : std::array<const std::string*, 5>{
+           &filter.org_id, &filter.level, &filter.model, &after, &filter.actor}) {
     if (!value->empty()) {
       params.Text(*value);
     }

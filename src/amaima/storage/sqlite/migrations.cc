@@ -174,6 +174,12 @@ constexpr std::string_view kAddExecutionActor = R"sql(
 ALTER TABLE executions ADD COLUMN actor TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Who asked for each decision: users and viewers read only their own (read_own_decisions).
+constexpr std::string_view kAddDecisionActor = R"sql(
+ALTER TABLE decisions ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+CREATE INDEX decisions_by_org_actor ON decisions (org_id, actor, decision_id);
+)sql";
+
 static_assert(kMaxFeedbackCommentBytes == 4000, "migration 3 checks comments against 4000 bytes");
 
 // Append new migrations here; never edit a released one.
@@ -185,6 +191,7 @@ constexpr std::array kMigrations = {
     SqliteMigration{5, "create_users", kCreateUsers},
     SqliteMigration{6, "create_budgets", kCreateBudgets},
     SqliteMigration{7, "add_execution_actor", kAddExecutionActor},
+    SqliteMigration{8, "add_decision_actor", kAddDecisionActor},
 };
 
 constexpr const char* kCreateMigrationsTable =

@@ -16,7 +16,7 @@ constexpr int kMaxReadConnections = 64;
 constexpr std::string_view kColumns =
     "decision_id, created_at_ms, request_id, org_id, level, model, provider, query_hash, "
     "execution_mode, simulated, decision_schema_version, router_model_version, body_json, "
-    "prompt_text";
+    "prompt_text, actor";
 
 // List parameters have fixed numbers whatever the query shape, so binding never depends on it.
 constexpr int kListOrgParam = 1;
@@ -24,15 +24,18 @@ constexpr int kListLevelParam = 2;
 constexpr int kListModelParam = 3;
 constexpr int kListCursorParam = 4;
 constexpr int kListLimitParam = 5;
+constexpr int kListActorParam = 6;
 
 constexpr std::size_t kOrgBit = 1;
 constexpr std::size_t kLevelBit = 2;
 constexpr std::size_t kModelBit = 4;
 constexpr std::size_t kCursorBit = 8;
+constexpr std::size_t kActorBit = 16;
 
 std::size_t ListShape(const DecisionFilter& filter, bool has_cursor) {
   return (filter.org_id.empty() ? 0 : kOrgBit) | (filter.level.empty() ? 0 : kLevelBit)
-         | (filter.model.empty() ? 0 : kModelBit) | (has_cursor ? kCursorBit : 0);
+         | (filter.model.empty() ? 0 : kModelBit) | (has_cursor ? kCursorBit : 0)
+         | (filter.actor.empty() ? 0 : kActorBit);
 }
 
 std::string ListSqlForShape(std::size_t shape) {
@@ -49,6 +52,7 @@ std::string ListSqlForShape(std::size_t shape) {
   add(kLevelBit, "level = ?2");
   add(kModelBit, "model = ?3");
   add(kCursorBit, "decision_id < ?4");
+  add(kActorBit, "actor = ?6");
   sql += " ORDER BY decision_id DESC LIMIT ?5";
   return sql;
 }
@@ -95,6 +99,7 @@ StoredDecision ReadRow(sqlite3_stmt* statement) {
   if (sqlite3_column_type(statement, 13) != SQLITE_NULL) {
     record.prompt_text = ColumnText(statement, 13);
   }
+  record.actor = ColumnText(statement, 14);
   return record;
 }
 
@@ -172,6 +177,7 @@ Status InsertRow(sqlite3* db, sqlite3_stmt* insert, const StoredDecision& record
   } else {
     sqlite3_bind_null(insert, 14);
   }
+  BindText(insert, 15, record.actor);
   const int rc = sqlite3_step(insert);
   if (rc != SQLITE_DONE) {
     return SqliteError(db, rc, "cannot insert decision " + record.decision_id);
@@ -315,7 +321,7 @@ Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
   }
   Result<SqliteStatement> insert = PrepareSql(
       db, "INSERT INTO decisions (" + std::string(kColumns)
-              + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+              + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   if (!insert) {
     return insert.error();
   }
@@ -684,6 +690,7 @@ Result<DecisionPage> SqliteDecisionStore::List(const DecisionFilter& filter, int
   BindText(list, kListLevelParam, filter.level);
   BindText(list, kListModelParam, filter.model);
   BindText(list, kListCursorParam, after);
+  BindText(list, kListActorParam, filter.actor);
   // One row more than asked tells whether another page exists.
   sqlite3_bind_int(list, kListLimitParam, limit + 1);
 

@@ -61,7 +61,7 @@ class SqliteDecisionStore final : public DecisionStore {
 
  private:
   // 3 filter fields and the cursor: 16 shapes of the List query, prepared lazily.
-  static constexpr std::size_t kListShapes = 16;
+  static constexpr std::size_t kListShapes = 32;
 
   struct WriterConnection {
     SqliteConnection db{};

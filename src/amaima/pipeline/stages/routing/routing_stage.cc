@@ -9,6 +9,7 @@ RoutingStage::RoutingStage(const routing::Router& router) : router_(router) {}
 boost::asio::awaitable<Result<Verdict>> RoutingStage::OnRequest(Exchange& exchange) {
   exchange.route_request.request_id = exchange.request_id;
   exchange.route_request.org_id = exchange.org_id;
+  exchange.route_request.actor = exchange.principal.Subject();
   Result<routing::Decision> decision = router_.Decide(exchange.route_request);
   if (!decision) {
     co_return decision.error();
