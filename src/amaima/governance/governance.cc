@@ -167,6 +167,7 @@ Result<storage::StoredOrg> Governance::SetExecutionMode(const Principal& actor,
     return set.error();
   }
   authenticator_.Invalidate();
+  org_changes_.fetch_add(1, std::memory_order_acq_rel);
   Status audited =
       Record({std::string(org_id),
               actor.Subject(),

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,11 +70,16 @@ class Governance {
   // Whether `actor` may act on `org_id`.
   static bool MayAdminister(const Principal& actor, std::string_view org_id);
 
+  // Counts the changes of organisations made through this process (execution switches):
+  // caches of organisations keep an entry only while the count is unchanged.
+  std::uint64_t org_changes() const { return org_changes_.load(std::memory_order_acquire); }
+
  private:
   storage::GovernanceStore& store_;
   ApiKeyAuthenticator& authenticator_;
   IdGenerator& ids_;
   const Clock& clock_;
+  std::atomic<std::uint64_t> org_changes_{0};
 };
 
 }  // namespace amaima::governance

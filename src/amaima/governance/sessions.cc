@@ -359,10 +359,14 @@ Status Sessions::Logout(const Principal& caller, std::string_view access_token,
 
 Result<bool> Sessions::OrgMayExecute(const std::string& org_id) {
   const auto now = clock_.Monotonic();
+  // A switch made through this process applies at once; one made through another replica
+  // within the cache's time to live.
+  const std::uint64_t changes = governance_.org_changes();
   {
     const std::lock_guard lock(org_mutex_);
     const auto found = org_cache_.find(org_id);
-    if (found != org_cache_.end() && now - found->second.fetched < kOrgCacheTtl) {
+    if (found != org_cache_.end() && now - found->second.fetched < kOrgCacheTtl
+        && found->second.org_changes == changes) {
       return found->second.may_execute;
     }
   }
@@ -372,7 +376,7 @@ Result<bool> Sessions::OrgMayExecute(const std::string& org_id) {
   }
   const bool may_execute = org->execution_mode != "decision-only";
   const std::lock_guard lock(org_mutex_);
-  org_cache_.insert_or_assign(org_id, OrgEntry{may_execute, now});
+  org_cache_.insert_or_assign(org_id, OrgEntry{may_execute, now, changes});
   return may_execute;
 }
 

@@ -122,6 +122,7 @@ class Sessions {
   struct OrgEntry {
     bool may_execute{true};
     std::chrono::steady_clock::time_point fetched{};
+    std::uint64_t org_changes{0};  // Governance::org_changes() when fetched.
   };
 
   std::mutex org_mutex_;
