@@ -15,6 +15,7 @@
 #include "amaima/auth/jwt.h"
 #include "amaima/core/base64.h"
 #include "amaima/core/clock.h"
+#include "test/support/backends.h"
 #include "test/support/http_client.h"
 #include "test/support/server_process.h"
 #include "test/support/test_keys.h"
@@ -43,9 +44,24 @@ std::string ReadAll(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-class AuthIntegrationTest : public ::testing::Test {
+// Runs on both deployments: SQLite with in-process limits, and PostgreSQL with Redis.
+class AuthIntegrationTest : public ::testing::TestWithParam<Backend> {
  protected:
+  // The environment of GetParam()'s deployment; skips the test when its servers are not
+  // installed (unless required).
+  void PrepareBackend() {
+    Result<std::vector<std::string>> env = BackendEnv(GetParam());
+    if (!env) {
+      if (env.error().code == ErrorCode::kNotFound && !BackendRequired()) {
+        GTEST_SKIP() << env.error().message;
+      }
+      FAIL() << env.error().message;
+    }
+    backend_env_ = std::move(*env);
+  }
+
   void StartServer(std::vector<std::string> env = {}) {
+    env.insert(env.end(), backend_env_.begin(), backend_env_.end());
     data_dir_ = MakeTempDir();
     server_ = std::make_unique<ServerProcess>(data_dir_, std::vector<std::string>{}, env);
     server_->set_output_file(data_dir_ + "/server.log");
@@ -55,8 +71,12 @@ class AuthIntegrationTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())
-            .starts_with("Rs256")) {
+    PrepareBackend();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
+    if (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()).find("Rs256")
+        != std::string::npos) {
       return;  // Starts its own server.
     }
     StartServer({"AMAIMA_AUTH__JWT_SECRET=integration-test-secret-of-at-least-32-bytes"});
@@ -94,13 +114,14 @@ class AuthIntegrationTest : public ::testing::Test {
     return rows;
   }
 
+  std::vector<std::string> backend_env_;
   std::string data_dir_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> admin_;
   std::unique_ptr<HttpClient> anonymous_;
 };
 
-TEST_F(AuthIntegrationTest, ALoginIssuesTokensThatAuthenticateApiCalls) {
+TEST_P(AuthIntegrationTest, ALoginIssuesTokensThatAuthenticateApiCalls) {
   const std::string user_id = CreateUser("Ada@Example.com");
   const ClientResponse login = Login("ada@example.com");
   ASSERT_EQ(login.status, 200) << login.body;
@@ -129,7 +150,7 @@ TEST_F(AuthIntegrationTest, ALoginIssuesTokensThatAuthenticateApiCalls) {
   EXPECT_EQ(Audit("user.create").size(), 1U);
 }
 
-TEST_F(AuthIntegrationTest, AViewersTokenCarriesTheViewerRole) {
+TEST_P(AuthIntegrationTest, AViewersTokenCarriesTheViewerRole) {
   CreateUser("viv@example.com", "viewer");
   const ClientResponse login = Login("viv@example.com");
   ASSERT_EQ(login.status, 200) << login.body;
@@ -140,7 +161,7 @@ TEST_F(AuthIntegrationTest, AViewersTokenCarriesTheViewerRole) {
   EXPECT_EQ(ErrorCode(refused), "AUTH_FORBIDDEN");
 }
 
-TEST_F(AuthIntegrationTest, WrongPasswordsAndUnknownEmailsAreRefusedAlikeAndAudited) {
+TEST_P(AuthIntegrationTest, WrongPasswordsAndUnknownEmailsAreRefusedAlikeAndAudited) {
   CreateUser("bob@example.com");
   const ClientResponse wrong = Login("bob@example.com", "not the password");
   const ClientResponse unknown = Login("nobody@example.com", "whatever password");
@@ -161,7 +182,7 @@ TEST_F(AuthIntegrationTest, WrongPasswordsAndUnknownEmailsAreRefusedAlikeAndAudi
   EXPECT_EQ(ErrorCode(missing), "VALIDATION_MISSING_FIELD");
 }
 
-TEST_F(AuthIntegrationTest, RefreshRotatesAndReplayingARotatedTokenEndsTheSession) {
+TEST_P(AuthIntegrationTest, RefreshRotatesAndReplayingARotatedTokenEndsTheSession) {
   CreateUser("carol@example.com");
   const ClientResponse login = Login("carol@example.com");
   ASSERT_EQ(login.status, 200) << login.body;
@@ -191,7 +212,7 @@ TEST_F(AuthIntegrationTest, RefreshRotatesAndReplayingARotatedTokenEndsTheSessio
   EXPECT_EQ(with_refresh.Get("/v1/auth/me").status, 401);
 }
 
-TEST_F(AuthIntegrationTest, LogoutRevokesTheAccessTokenAndTheRefreshFamily) {
+TEST_P(AuthIntegrationTest, LogoutRevokesTheAccessTokenAndTheRefreshFamily) {
   CreateUser("dan@example.com");
   const ClientResponse login = Login("dan@example.com");
   ASSERT_EQ(login.status, 200) << login.body;
@@ -211,7 +232,27 @@ TEST_F(AuthIntegrationTest, LogoutRevokesTheAccessTokenAndTheRefreshFamily) {
   EXPECT_EQ(admin_->Post("/v1/auth/logout", "").status, 400);
 }
 
-TEST_F(AuthIntegrationTest, DisablingAUserEndsTheirSessionsAtOnce) {
+TEST_P(AuthIntegrationTest, TheExecutionSwitchAppliesToSignedInUsersAtOnce) {
+  CreateUser("sam@example.com");
+  const ClientResponse login = Login("sam@example.com");
+  ASSERT_EQ(login.status, 200) << login.body;
+  HttpClient sam(server_->port(), std::string(Parse(login).at("access_token").as_string()));
+  ASSERT_EQ(Parse(sam.Get("/v1/auth/me")).at("execution_allowed"), json::value(true));
+
+  const ClientResponse switched = admin_->Request("PUT", "/v1/admin/orgs/default/execution-mode",
+                                                  R"({"execution_mode":"decision-only"})");
+  ASSERT_EQ(switched.status, 200) << switched.body;
+
+  EXPECT_EQ(Parse(sam.Get("/v1/auth/me")).at("execution_allowed"), json::value(false));
+  ASSERT_EQ(admin_
+                ->Request("PUT", "/v1/admin/orgs/default/execution-mode",
+                          R"({"execution_mode":"inherit"})")
+                .status,
+            200);
+  EXPECT_EQ(Parse(sam.Get("/v1/auth/me")).at("execution_allowed"), json::value(true));
+}
+
+TEST_P(AuthIntegrationTest, DisablingAUserEndsTheirSessionsAtOnce) {
   const std::string user_id = CreateUser("eve@example.com");
   const ClientResponse login = Login("eve@example.com");
   ASSERT_EQ(login.status, 200) << login.body;
@@ -231,7 +272,7 @@ TEST_F(AuthIntegrationTest, DisablingAUserEndsTheirSessionsAtOnce) {
   EXPECT_EQ(Audit("user.disable").size(), 1U);
 }
 
-TEST_F(AuthIntegrationTest, ForgedAndAlgNoneTokensAreRefused) {
+TEST_P(AuthIntegrationTest, ForgedAndAlgNoneTokensAreRefused) {
   const std::string user_id = CreateUser("mal@example.com");
   const ClientResponse login = Login("mal@example.com");
   ASSERT_EQ(login.status, 200) << login.body;
@@ -271,7 +312,7 @@ TEST_F(AuthIntegrationTest, ForgedAndAlgNoneTokensAreRefused) {
   }
 }
 
-TEST_F(AuthIntegrationTest, SecretsNeverReachTheLog) {
+TEST_P(AuthIntegrationTest, SecretsNeverReachTheLog) {
   CreateUser("fay@example.com");
   const ClientResponse login = Login("fay@example.com");
   ASSERT_EQ(login.status, 200) << login.body;
@@ -292,12 +333,16 @@ TEST_F(AuthIntegrationTest, SecretsNeverReachTheLog) {
 class LoginThrottleTest : public AuthIntegrationTest {
  protected:
   void SetUp() override {
+    PrepareBackend();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
     StartServer({"AMAIMA_AUTH__LOGIN_ATTEMPTS_PER_MINUTE=3",
                  "AMAIMA_AUTH__JWT_SECRET=integration-test-secret-of-at-least-32-bytes"});
   }
 };
 
-TEST_F(LoginThrottleTest, GuessingPasswordsIsThrottledPerEmail) {
+TEST_P(LoginThrottleTest, GuessingPasswordsIsThrottledPerEmail) {
   CreateUser("gus@example.com");
   for (int attempt = 0; attempt < 3; ++attempt) {
     EXPECT_EQ(Login("gus@example.com", "guess " + std::to_string(attempt)).status, 401);
@@ -313,7 +358,7 @@ TEST_F(LoginThrottleTest, GuessingPasswordsIsThrottledPerEmail) {
   EXPECT_EQ(rows[0].at("details").at("reason").as_string(), "throttled");
 }
 
-TEST_F(AuthIntegrationTest, Rs256KeysFromFilesSignAndAlgorithmConfusionIsRefused) {
+TEST_P(AuthIntegrationTest, Rs256KeysFromFilesSignAndAlgorithmConfusionIsRefused) {
   const TestKeyPems& pems = TestRsa2048();
   const std::string dir = MakeTempDir();
   const std::string key_file = dir + "/jwt.pem";
@@ -347,6 +392,11 @@ TEST_F(AuthIntegrationTest, Rs256KeysFromFilesSignAndAlgorithmConfusionIsRefused
   EXPECT_EQ(refused.status, 401) << refused.body;
   EXPECT_EQ(ErrorCode(refused), "AUTH_TOKEN_INVALID");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, AuthIntegrationTest, ::testing::ValuesIn(kAllBackends),
+                         BackendTestName);
+INSTANTIATE_TEST_SUITE_P(Backends, LoginThrottleTest, ::testing::ValuesIn(kAllBackends),
+                         BackendTestName);
 
 }  // namespace
 }  // namespace amaima::testing

@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "test/support/backends.h"
 #include "test/support/fake_provider/fake_provider.h"
 #include "test/support/http_client.h"
 #include "test/support/server_process.h"
@@ -62,9 +63,18 @@ FakeRule Usage(int completion_tokens, int nth = 1, int times = 0) {
 
 // GoogleTest macros count as branches; these bodies are flat sequences of checks.
 // NOLINTBEGIN(readability-function-cognitive-complexity)
-class BudgetIntegrationTest : public ::testing::Test {
+// Runs on both deployments: SQLite with in-process limits, and PostgreSQL with Redis.
+class BudgetIntegrationTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    Result<std::vector<std::string>> backend = BackendEnv(GetParam());
+    if (!backend) {
+      if (backend.error().code == ErrorCode::kNotFound && !BackendRequired()) {
+        GTEST_SKIP() << backend.error().message;
+      }
+      FAIL() << backend.error().message;
+    }
+    backend_env_ = std::move(*backend);
     auto fake = FakeProvider::Start();
     ASSERT_TRUE(fake.has_value()) << fake.error().message;
     fake_ = std::move(*fake);
@@ -99,6 +109,7 @@ models:
   embedder: {provider: openai, upstream_model: fake-embedding, context_window: 8000,
              capabilities: [embeddings], input_price_per_1m: 1000}
 )";
+    env.insert(env.end(), backend_env_.begin(), backend_env_.end());
     server_ = std::make_unique<ServerProcess>(
         data_dir_, std::vector<std::string>{"--config", config_path}, std::move(env));
     server_->Start();
@@ -130,13 +141,14 @@ models:
                                         + std::to_string(max_tokens) + "}");
   }
 
+  std::vector<std::string> backend_env_;
   std::unique_ptr<FakeProvider> fake_;
   std::string data_dir_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> client_;
 };
 
-TEST_F(BudgetIntegrationTest, ACapIsAdmittedExactlyUntilExhaustedThenRefusedWith402) {
+TEST_P(BudgetIntegrationTest, ACapIsAdmittedExactlyUntilExhaustedThenRefusedWith402) {
   StartServer();
   fake_->SetScript({Usage(40)});  // Each request costs 400 µ$ of its 1000 µ$ estimate.
   // 400 + 400 spent and 1000 reserved fit 1800 µ$; a fourth would need 2200.
@@ -196,7 +208,7 @@ TEST_F(BudgetIntegrationTest, ACapIsAdmittedExactlyUntilExhaustedThenRefusedWith
   EXPECT_EQ(MetricValue(metrics, "amaima_budget_rejections_total"), 3);
 }
 
-TEST_F(BudgetIntegrationTest, ADowngradeBudgetMovesTheRequestToACheaperModelAndSaysSo) {
+TEST_P(BudgetIntegrationTest, ADowngradeBudgetMovesTheRequestToACheaperModelAndSaysSo) {
   StartServer();
   fake_->SetScript({Usage(100)});
   // Big's 1000 µ$ estimate does not fit 500 µ$; small's 100 µ$ does.
@@ -224,7 +236,7 @@ TEST_F(BudgetIntegrationTest, ADowngradeBudgetMovesTheRequestToACheaperModelAndS
   EXPECT_EQ(fake_->requests().size(), 1U);
 }
 
-TEST_F(BudgetIntegrationTest, ThresholdsAreAuditedCountedAndShownAsUtilisation) {
+TEST_P(BudgetIntegrationTest, ThresholdsAreAuditedCountedAndShownAsUtilisation) {
   StartServer();
   // Requests reserve 100 µ$ each (max_tokens 10) and cost 5000, 3000, 1500 and 500 µ$: the
   // 10000 µ$ cap reaches 50, 80, 95 and 100 %.
@@ -265,7 +277,7 @@ TEST_F(BudgetIntegrationTest, ThresholdsAreAuditedCountedAndShownAsUtilisation) 
   EXPECT_EQ(Query(*client_, 10).status, 402);
 }
 
-TEST_F(BudgetIntegrationTest, EmbeddingsAreChargedWhatTheUpstreamReports) {
+TEST_P(BudgetIntegrationTest, EmbeddingsAreChargedWhatTheUpstreamReports) {
   StartServer();
   SetOrgBudget(1.0);
   const std::string body = R"({"model": "embedder", "input": ["hello budget", "and more"]})";
@@ -286,7 +298,7 @@ TEST_F(BudgetIntegrationTest, EmbeddingsAreChargedWhatTheUpstreamReports) {
   EXPECT_EQ(fake_->requests().size(), 1U);
 }
 
-TEST_F(BudgetIntegrationTest, ExecutingASimulatedDecisionIsChargedLikeAQuery) {
+TEST_P(BudgetIntegrationTest, ExecutingASimulatedDecisionIsChargedLikeAQuery) {
   StartServer();
   fake_->SetScript({Usage(40)});
   SetOrgBudget(0.0013);
@@ -307,7 +319,7 @@ TEST_F(BudgetIntegrationTest, ExecutingASimulatedDecisionIsChargedLikeAQuery) {
   EXPECT_EQ(fake_->requests().size(), 1U);
 }
 
-TEST_F(BudgetIntegrationTest, AdminKeysAreChargedLikeAnyOther) {
+TEST_P(BudgetIntegrationTest, AdminKeysAreChargedLikeAnyOther) {
   StartServer();
   fake_->SetScript({Usage(10)});
   SetOrgBudget(0);
@@ -318,7 +330,7 @@ TEST_F(BudgetIntegrationTest, AdminKeysAreChargedLikeAnyOther) {
   EXPECT_EQ(fake_->requests().size(), 0U);
 }
 
-TEST_F(BudgetIntegrationTest, AdminKeysBypassBudgetsWhenConfiguredTo) {
+TEST_P(BudgetIntegrationTest, AdminKeysBypassBudgetsWhenConfiguredTo) {
   StartServer({"AMAIMA_BUDGETS__ADMINS_BYPASS=true"});
   fake_->SetScript({Usage(10)});
   SetOrgBudget(0);
@@ -329,7 +341,7 @@ TEST_F(BudgetIntegrationTest, AdminKeysBypassBudgetsWhenConfiguredTo) {
   EXPECT_EQ(fake_->requests().size(), 1U);
 }
 
-TEST_F(BudgetIntegrationTest, BudgetsAreAdministeredPerOrganisationAndAudited) {
+TEST_P(BudgetIntegrationTest, BudgetsAreAdministeredPerOrganisationAndAudited) {
   StartServer();
   ASSERT_EQ(client_->Post("/v1/admin/orgs", R"({"org_id": "acme"})").status, 201);
   const ClientResponse acme_key =
@@ -394,7 +406,7 @@ TEST_F(BudgetIntegrationTest, BudgetsAreAdministeredPerOrganisationAndAudited) {
       2U);
 }
 
-TEST_F(BudgetIntegrationTest, FiftyConcurrentClientsNeverSpendMoreThanTheCap) {
+TEST_P(BudgetIntegrationTest, FiftyConcurrentClientsNeverSpendMoreThanTheCap) {
   StartServer();
   // Every request is estimated at and costs 1000 µ$, so reconciling changes nothing and a cap
   // of 10.5 requests admits exactly 10 of the 50, however they interleave.
@@ -448,6 +460,9 @@ TEST_F(BudgetIntegrationTest, FiftyConcurrentClientsNeverSpendMoreThanTheCap) {
 }
 
 // NOLINTEND(readability-function-cognitive-complexity)
+
+INSTANTIATE_TEST_SUITE_P(Backends, BudgetIntegrationTest, ::testing::ValuesIn(kAllBackends),
+                         BackendTestName);
 
 }  // namespace
 }  // namespace amaima::testing

@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "test/support/backends.h"
 #include "test/support/http_client.h"
+#include "test/support/postgres_server.h"
 #include "test/support/server_process.h"
 #include "test/support/test_credentials.h"
 
@@ -70,11 +72,21 @@ const std::map<std::string, std::set<std::string>>& ExpectedRoles() {
   return roles;
 }
 
-class GovernanceIntegrationTest : public ::testing::Test {
+// Runs on both deployments: SQLite with in-process limits, and PostgreSQL with Redis (the CLI
+// is given the same environment as the server).
+class GovernanceIntegrationTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    Result<std::vector<std::string>> backend = BackendEnv(GetParam());
+    if (!backend) {
+      if (backend.error().code == ErrorCode::kNotFound && !BackendRequired()) {
+        GTEST_SKIP() << backend.error().message;
+      }
+      FAIL() << backend.error().message;
+    }
+    backend_env_ = std::move(*backend);
     data_dir_ = MakeTempDir();
-    server_ = std::make_unique<ServerProcess>(data_dir_);
+    server_ = std::make_unique<ServerProcess>(data_dir_, std::vector<std::string>{}, backend_env_);
     server_->Start();
     admin_ = std::make_unique<HttpClient>(server_->port());
   }
@@ -90,12 +102,35 @@ class GovernanceIntegrationTest : public ::testing::Test {
     return std::string(Parse(created).at("key").as_string());
   }
 
+  // Rewrites history behind the server's back: runs `sql` on its database.
+  void Tamper(const std::string& sql) {
+    if (GetParam() == Backend::kEmbedded) {
+      sqlite3* db = nullptr;
+      ASSERT_EQ(sqlite3_open((data_dir_ + "/amaima.db").c_str(), &db), SQLITE_OK);
+      ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+      sqlite3_close(db);
+      return;
+    }
+    constexpr std::string_view kUrlVariable = "AMAIMA_STORAGE__POSTGRES_URL=";
+    for (const std::string& entry : backend_env_) {
+      if (entry.starts_with(kUrlVariable)) {
+        Result<PostgresServer*> postgres = SharedPostgresServer();
+        ASSERT_TRUE(postgres.has_value());
+        const Status done = (*postgres)->Exec(entry.substr(kUrlVariable.size()), sql);
+        ASSERT_TRUE(done.has_value()) << done.error().message;
+        return;
+      }
+    }
+    FAIL() << "no PostgreSQL URL in the backend's environment";
+  }
+
+  std::vector<std::string> backend_env_;
   std::string data_dir_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> admin_;
 };
 
-TEST_F(GovernanceIntegrationTest, EveryRouteAdmitsExactlyTheRolesOfTheMatrix) {
+TEST_P(GovernanceIntegrationTest, EveryRouteAdmitsExactlyTheRolesOfTheMatrix) {
   std::map<std::string, std::unique_ptr<HttpClient>> clients;
   clients["anonymous"] = std::make_unique<HttpClient>(server_->port(), "");
   for (const std::string role : {"viewer", "user", "admin"}) {
@@ -137,7 +172,7 @@ TEST_F(GovernanceIntegrationTest, EveryRouteAdmitsExactlyTheRolesOfTheMatrix) {
   EXPECT_EQ(seen.size(), ExpectedRoles().size()) << "a route of the matrix is not served";
 }
 
-TEST_F(GovernanceIntegrationTest, AScopedKeyMayUseOnlyItsScopes) {
+TEST_P(GovernanceIntegrationTest, AScopedKeyMayUseOnlyItsScopes) {
   const ClientResponse created = admin_->Post(
       "/v1/admin/keys", R"({"role":"user","name":"ci","scopes":["query","read_analytics"]})");
   ASSERT_EQ(created.status, 201) << created.body;
@@ -158,7 +193,7 @@ TEST_F(GovernanceIntegrationTest, AScopedKeyMayUseOnlyItsScopes) {
   }
 }
 
-TEST_F(GovernanceIntegrationTest, BadCredentialsAreRefusedAlikeAndRevocationIsImmediate) {
+TEST_P(GovernanceIntegrationTest, BadCredentialsAreRefusedAlikeAndRevocationIsImmediate) {
   HttpClient stranger(server_->port(), "amk_0000000000000000000000000000000000000000000000000");
   const ClientResponse refused = stranger.Post("/v1/simulate", R"({"query":"hi"})");
   EXPECT_EQ(refused.status, 401);
@@ -193,7 +228,7 @@ TEST_F(GovernanceIntegrationTest, BadCredentialsAreRefusedAlikeAndRevocationIsIm
   EXPECT_EQ(ErrorCode(after), "AUTH_INVALID_API_KEY");
 }
 
-TEST_F(GovernanceIntegrationTest, AnOrgAdminSeesAndManagesOnlyItsOrg) {
+TEST_P(GovernanceIntegrationTest, AnOrgAdminSeesAndManagesOnlyItsOrg) {
   ASSERT_EQ(admin_->Post("/v1/admin/orgs", R"({"org_id":"acme","name":"Acme"})").status, 201);
   ASSERT_EQ(admin_->Post("/v1/admin/orgs", R"({"org_id":"globex"})").status, 201);
   EXPECT_EQ(ErrorCode(admin_->Post("/v1/admin/orgs", R"({"org_id":"Not Valid"})")),
@@ -213,7 +248,7 @@ TEST_F(GovernanceIntegrationTest, AnOrgAdminSeesAndManagesOnlyItsOrg) {
   }
 }
 
-TEST_F(GovernanceIntegrationTest, TheExecutionSwitchIsAuditedAndTheChainVerifies) {
+TEST_P(GovernanceIntegrationTest, TheExecutionSwitchIsAuditedAndTheChainVerifies) {
   const ClientResponse switched = admin_->Request("PUT", "/v1/admin/orgs/default/execution-mode",
                                                   R"({"execution_mode":"decision-only"})");
   ASSERT_EQ(switched.status, 200) << switched.body;
@@ -235,68 +270,98 @@ TEST_F(GovernanceIntegrationTest, TheExecutionSwitchIsAuditedAndTheChainVerifies
   EXPECT_EQ(admin_->Get("/v1/audit?limit=0").status, 400);
 
   const std::vector<std::string> verify = {"audit", "verify", "--data-dir", data_dir_};
-  auto [intact_code, intact] = RunCommand(verify);
+  auto [intact_code, intact] = RunCommand(verify, backend_env_);
   EXPECT_EQ(intact_code, 0) << intact;
   EXPECT_NE(intact.find("intact"), std::string::npos) << intact;
 
-  // Someone with the database file rewrites history.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((data_dir_ + "/amaima.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE audit_log SET actor = 'system' WHERE seq = 2", nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  auto [broken_code, broken] = RunCommand(verify);
+  // Someone with access to the database rewrites history.
+  Tamper("UPDATE audit_log SET actor = 'system' WHERE seq = 2");
+  auto [broken_code, broken] = RunCommand(verify, backend_env_);
   EXPECT_EQ(broken_code, 1) << broken;
   EXPECT_NE(broken.find("BROKEN at row 2"), std::string::npos) << broken;
 }
 
-TEST_F(GovernanceIntegrationTest, TheCliCreatesKeysThatTheServerAccepts) {
+TEST_P(GovernanceIntegrationTest, TheCliCreatesKeysThatTheServerAccepts) {
   auto [code, out] = RunCommand(
-      {"keys", "create", "--org", "initech", "--role", "viewer", "--data-dir", data_dir_});
+      {"keys", "create", "--org", "initech", "--role", "viewer", "--data-dir", data_dir_},
+      backend_env_);
   ASSERT_EQ(code, 0) << out;
   const std::string secret(json::parse(out).at("key").as_string());
   HttpClient viewer(server_->port(), secret);
   EXPECT_EQ(viewer.Get("/v1/decisions").status, 200);
   EXPECT_EQ(viewer.Post("/v1/simulate", R"({"query":"hi"})").status, 403);
   auto [list_code, listed] =
-      RunCommand({"keys", "list", "--org", "initech", "--data-dir", data_dir_});
+      RunCommand({"keys", "list", "--org", "initech", "--data-dir", data_dir_}, backend_env_);
   EXPECT_EQ(list_code, 0);
   EXPECT_EQ(listed.find(secret), std::string::npos);
   EXPECT_NE(listed.find("viewer"), std::string::npos);
 }
 
-TEST_F(GovernanceIntegrationTest, DecisionsAreVisibleOnlyWithinTheirOrganisation) {
+// Seed 001 §8.1: users and viewers see their own decisions (read_own_decisions), admins their
+// organisation's (read_org_decisions), the system organisation's admins every one.
+TEST_P(GovernanceIntegrationTest, DecisionsAreVisibleToTheirCallerAndTheirOrgsAdmins) {
   ASSERT_EQ(admin_->Post("/v1/admin/orgs", R"({"org_id":"acme"})").status, 201);
   ASSERT_EQ(admin_->Post("/v1/admin/orgs", R"({"org_id":"globex"})").status, 201);
   HttpClient acme_user(server_->port(), CreateKey("user", "acme"));
+  HttpClient acme_colleague(server_->port(), CreateKey("user", "acme"));
   HttpClient acme_viewer(server_->port(), CreateKey("viewer", "acme"));
+  HttpClient acme_admin(server_->port(), CreateKey("admin", "acme"));
   HttpClient globex_admin(server_->port(), CreateKey("admin", "globex"));
   const ClientResponse decided = acme_user.Post("/v1/simulate", R"({"query":"hello"})");
   ASSERT_EQ(decided.status, 200) << decided.body;
+  ASSERT_EQ(acme_colleague.Post("/v1/simulate", R"({"query":"good morning"})").status, 200);
   const json::value decision = Parse(decided);
   EXPECT_EQ(decision.at("org_id").as_string(), "acme");
-  const std::string path = "/v1/decisions/" + std::string(decision.at("decision_id").as_string());
+  const std::string id(decision.at("decision_id").as_string());
+  const std::string path = "/v1/decisions/" + id;
 
-  EXPECT_EQ(acme_viewer.Get(path).status, 200);
-  EXPECT_EQ(admin_->Get(path).status, 200);  // the system organisation's admin sees all
-  EXPECT_EQ(globex_admin.Get(path).status, 404);
-  EXPECT_EQ(globex_admin.Get(path + "/executions").status, 404);
-  const std::string feedback = R"({"decision_id":")"
-                               + std::string(decision.at("decision_id").as_string())
-                               + R"(","rating":5})";
+  EXPECT_EQ(acme_user.Get(path).status, 200);
+  EXPECT_EQ(acme_user.Get(path + "/executions").status, 200);
+  EXPECT_EQ(acme_admin.Get(path).status, 200);
+  EXPECT_EQ(admin_->Get(path).status, 200);
+  // A hidden decision answers exactly as one that does not exist.
+  const std::string unknown_id = "00000000-0000-4000-8000-000000000000";
+  const ClientResponse unknown = acme_user.Get("/v1/decisions/" + unknown_id);
+  ASSERT_EQ(unknown.status, 404);
+  const auto message = [](const ClientResponse& response) {
+    return std::string(Parse(response).at("error").at("message").as_string());
+  };
+  for (HttpClient* other : {&acme_colleague, &acme_viewer, &globex_admin}) {
+    const ClientResponse hidden = other->Get(path);
+    EXPECT_EQ(hidden.status, 404) << hidden.body;
+    EXPECT_EQ(ErrorCode(hidden), ErrorCode(unknown));
+    EXPECT_EQ(ErrorCode(hidden), "QUERY_DECISION_NOT_FOUND");
+    EXPECT_EQ(message(hidden), "no decision with id '" + id + "'");
+    EXPECT_EQ(message(unknown), "no decision with id '" + unknown_id + "'");
+    EXPECT_EQ(other->Get(path + "/executions").status, 404);
+  }
+  const std::string feedback = R"({"decision_id":")" + id + R"(","rating":5})";
   EXPECT_EQ(globex_admin.Post("/v1/feedback", feedback).status, 404);
+  EXPECT_EQ(acme_colleague.Post("/v1/feedback", feedback).status, 404);
   EXPECT_EQ(acme_user.Post("/v1/feedback", feedback).status, 201);
+  EXPECT_EQ(acme_colleague.Post("/v1/execute", R"({"decision_id":")" + id + R"("})").status, 404);
 
   const auto listed = [](HttpClient& client) {
     const ClientResponse page = client.Get("/v1/decisions?limit=50");
     EXPECT_EQ(page.status, 200);
-    return json::parse(page.body).at("data").as_array().size();
+    const json::value body = json::parse(page.body);  // Outlives the loop over its array.
+    std::set<std::string> ids;
+    for (const json::value& item : body.at("data").as_array()) {
+      ids.insert(std::string(item.at("decision_id").as_string()));
+    }
+    return ids;
   };
-  EXPECT_EQ(listed(acme_viewer), 1U);
-  EXPECT_EQ(listed(globex_admin), 0U);
-  EXPECT_EQ(listed(*admin_), 1U);
+  EXPECT_EQ(listed(acme_user), std::set<std::string>{id});
+  EXPECT_EQ(listed(acme_colleague).size(), 1U);
+  EXPECT_FALSE(listed(acme_colleague).contains(id));
+  EXPECT_TRUE(listed(acme_viewer).empty());
+  EXPECT_EQ(listed(acme_admin).size(), 2U);
+  EXPECT_TRUE(listed(globex_admin).empty());
+  EXPECT_EQ(listed(*admin_).size(), 2U);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, GovernanceIntegrationTest, ::testing::ValuesIn(kAllBackends),
+                         BackendTestName);
 
 TEST(GovernanceRateLimitTest, AKeyOverItsLimitGets429WithRetryAfterAndOthersDoNot) {
   const std::string data_dir = MakeTempDir();

@@ -147,10 +147,18 @@ bool ServerProcess::Running() {
   return true;
 }
 
-std::pair<int, std::string> RunCommand(const std::vector<std::string>& args) {
-  std::string command = ServerProcess::Binary();
-  for (const auto& arg : args) {
-    command += " '";
+std::pair<int, std::string> RunCommand(const std::vector<std::string>& args,
+                                       const std::vector<std::string>& env) {
+  std::vector<std::string> words;
+  if (!env.empty()) {
+    words.emplace_back("env");
+    words.insert(words.end(), env.begin(), env.end());
+  }
+  words.push_back(ServerProcess::Binary());
+  words.insert(words.end(), args.begin(), args.end());
+  std::string command;
+  for (const auto& arg : words) {
+    command += command.empty() ? "'" : " '";
     for (const char c : arg) {
       command += c == '\'' ? std::string("'\\''") : std::string(1, c);
     }

@@ -56,7 +56,9 @@ class ServerProcess {
 // Creates a fresh temporary directory and returns its path.
 std::string MakeTempDir();
 
-// Runs `amaima <args>` to completion; returns {exit code, stdout}.
-std::pair<int, std::string> RunCommand(const std::vector<std::string>& args);
+// Runs `amaima <args>` to completion, with `env` entries ("NAME=value") added to its
+// environment; returns {exit code, stdout}.
+std::pair<int, std::string> RunCommand(const std::vector<std::string>& args,
+                                       const std::vector<std::string>& env = {});
 
 }  // namespace amaima::testing
