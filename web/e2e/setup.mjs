@@ -76,6 +76,8 @@ export async function prepare({ base, fake, browser, artifacts }) {
 
     async shot(page, name) {
       await page.evaluate(() => document.fonts?.ready);
+      // Sticky headers are drawn where the page was scrolled to: shoot from the top.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
     },
 
