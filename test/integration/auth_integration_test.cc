@@ -45,21 +45,8 @@ std::string ReadAll(const std::string& path) {
 }
 
 // Runs on both deployments: SQLite with in-process limits, and PostgreSQL with Redis.
-class AuthIntegrationTest : public ::testing::TestWithParam<Backend> {
+class AuthIntegrationTest : public BackendTest {
  protected:
-  // The environment of GetParam()'s deployment; skips the test when its servers are not
-  // installed (unless required).
-  void PrepareBackend() {
-    Result<std::vector<std::string>> env = BackendEnv(GetParam());
-    if (!env) {
-      if (env.error().code == ErrorCode::kNotFound && !BackendRequired()) {
-        GTEST_SKIP() << env.error().message;
-      }
-      FAIL() << env.error().message;
-    }
-    backend_env_ = std::move(*env);
-  }
-
   void StartServer(std::vector<std::string> env = {}) {
     env.insert(env.end(), backend_env_.begin(), backend_env_.end());
     data_dir_ = MakeTempDir();
@@ -71,7 +58,7 @@ class AuthIntegrationTest : public ::testing::TestWithParam<Backend> {
   }
 
   void SetUp() override {
-    PrepareBackend();
+    BackendTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) {
       return;
     }
@@ -114,7 +101,6 @@ class AuthIntegrationTest : public ::testing::TestWithParam<Backend> {
     return rows;
   }
 
-  std::vector<std::string> backend_env_;
   std::string data_dir_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> admin_;
@@ -333,7 +319,7 @@ TEST_P(AuthIntegrationTest, SecretsNeverReachTheLog) {
 class LoginThrottleTest : public AuthIntegrationTest {
  protected:
   void SetUp() override {
-    PrepareBackend();
+    BackendTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) {
       return;
     }

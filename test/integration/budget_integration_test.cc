@@ -64,17 +64,13 @@ FakeRule Usage(int completion_tokens, int nth = 1, int times = 0) {
 // GoogleTest macros count as branches; these bodies are flat sequences of checks.
 // NOLINTBEGIN(readability-function-cognitive-complexity)
 // Runs on both deployments: SQLite with in-process limits, and PostgreSQL with Redis.
-class BudgetIntegrationTest : public ::testing::TestWithParam<Backend> {
+class BudgetIntegrationTest : public BackendTest {
  protected:
   void SetUp() override {
-    Result<std::vector<std::string>> backend = BackendEnv(GetParam());
-    if (!backend) {
-      if (backend.error().code == ErrorCode::kNotFound && !BackendRequired()) {
-        GTEST_SKIP() << backend.error().message;
-      }
-      FAIL() << backend.error().message;
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
     }
-    backend_env_ = std::move(*backend);
     auto fake = FakeProvider::Start();
     ASSERT_TRUE(fake.has_value()) << fake.error().message;
     fake_ = std::move(*fake);
@@ -141,7 +137,6 @@ models:
                                         + std::to_string(max_tokens) + "}");
   }
 
-  std::vector<std::string> backend_env_;
   std::unique_ptr<FakeProvider> fake_;
   std::string data_dir_;
   std::unique_ptr<ServerProcess> server_;

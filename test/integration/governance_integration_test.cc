@@ -74,17 +74,13 @@ const std::map<std::string, std::set<std::string>>& ExpectedRoles() {
 
 // Runs on both deployments: SQLite with in-process limits, and PostgreSQL with Redis (the CLI
 // is given the same environment as the server).
-class GovernanceIntegrationTest : public ::testing::TestWithParam<Backend> {
+class GovernanceIntegrationTest : public BackendTest {
  protected:
   void SetUp() override {
-    Result<std::vector<std::string>> backend = BackendEnv(GetParam());
-    if (!backend) {
-      if (backend.error().code == ErrorCode::kNotFound && !BackendRequired()) {
-        GTEST_SKIP() << backend.error().message;
-      }
-      FAIL() << backend.error().message;
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
     }
-    backend_env_ = std::move(*backend);
     data_dir_ = MakeTempDir();
     server_ = std::make_unique<ServerProcess>(data_dir_, std::vector<std::string>{}, backend_env_);
     server_->Start();
@@ -124,7 +120,6 @@ class GovernanceIntegrationTest : public ::testing::TestWithParam<Backend> {
     FAIL() << "no PostgreSQL URL in the backend's environment";
   }
 
-  std::vector<std::string> backend_env_;
   std::string data_dir_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> admin_;

@@ -19,6 +19,17 @@ bool BackendRequired() {
   return PostgresRequired() || RedisServer::Required();
 }
 
+void BackendTest::SetUp() {
+  Result<std::vector<std::string>> env = BackendEnv(GetParam());
+  if (!env) {
+    if (env.error().code == ErrorCode::kNotFound && !BackendRequired()) {
+      GTEST_SKIP() << env.error().message;
+    }
+    FAIL() << env.error().message;
+  }
+  backend_env_ = std::move(*env);
+}
+
 Result<std::vector<std::string>> BackendEnv(Backend backend) {
   if (backend == Backend::kEmbedded) {
     return std::vector<std::string>{};

@@ -18,6 +18,17 @@ inline constexpr Backend kAllBackends[] = {Backend::kEmbedded, Backend::kPostgre
 // "Embedded" | "PostgresRedis": a test-name suffix.
 std::string BackendName(Backend backend);
 
+// A fixture parameterised by the deployment. SetUp() fills backend_env_, or skips the test
+// when the deployment's servers are not installed (fails instead when they are required);
+// fixtures that override SetUp() call it first and return when IsSkipped() or
+// HasFatalFailure().
+class BackendTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override;
+
+  std::vector<std::string> backend_env_;
+};
+
 // For INSTANTIATE_TEST_SUITE_P(Backends, Suite, ValuesIn(kAllBackends), BackendTestName).
 inline std::string BackendTestName(const ::testing::TestParamInfo<Backend>& info) {
   return BackendName(info.param);

@@ -21,13 +21,6 @@
 namespace amaima::api {
 namespace {
 
-// What a caller gets for a decision it may not see: the store's answer for one that does not
-// exist (each handler turns it into DecisionNotFound), so that ids of other callers'
-// decisions cannot be probed.
-Error HiddenDecision(std::string_view decision_id) {
-  return Fail(ErrorCode::kNotFound, "decision " + std::string(decision_id) + " not found");
-}
-
 namespace json = boost::json;
 using http::HttpRequest;
 using http::HttpResponse;
@@ -340,7 +333,7 @@ boost::asio::awaitable<HttpResponse> V1Api::Execute(HttpRequest& request) {
   };
   Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
   if (stored && !request.principal.MaySeeRecord(stored->org_id, stored->actor)) {
-    stored = HiddenDecision(stored->decision_id);
+    stored = DecisionNotFound(stored->decision_id);
   }
   if (!stored) {
     co_return http::ErrorResponse(stored.error().code == ErrorCode::kNotFound
@@ -445,7 +438,7 @@ boost::asio::awaitable<HttpResponse> V1Api::GetDecision(HttpRequest& request) {
       return stored.error();
     }
     if (!principal.MaySeeRecord(stored->org_id, stored->actor)) {
-      return HiddenDecision(id);
+      return DecisionNotFound(id);
     }
     Result<std::vector<storage::StoredFeedback>> feedback = store.ListFeedback(id);
     if (!feedback) {
@@ -488,7 +481,7 @@ boost::asio::awaitable<HttpResponse> V1Api::PostFeedback(HttpRequest& request) {
       return decision.error();
     }
     if (!principal.MaySeeRecord(decision->org_id, decision->actor)) {
-      return HiddenDecision(decision->decision_id);
+      return DecisionNotFound(decision->decision_id);
     }
     feedback.org_id = decision->org_id;
     if (Status inserted = store.InsertFeedback(feedback); !inserted) {
@@ -520,7 +513,7 @@ boost::asio::awaitable<HttpResponse> V1Api::ListExecutions(HttpRequest& request)
   };
   Result<storage::StoredDecision> stored = co_await RunBlocking(blocking_pool_, get);
   if (stored && !request.principal.MaySeeRecord(stored->org_id, stored->actor)) {
-    stored = HiddenDecision(stored->decision_id);
+    stored = DecisionNotFound(stored->decision_id);
   }
   if (!stored) {
     co_return http::ErrorResponse(
