@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints';
 import { asApiError, type ApiError } from '../api/errors';
-import { ROLES, type CreatedApiKey, type Permission, type Role } from '../api/types';
+import type { CreatedApiKey, Permission, Role } from '../api/types';
 import { useServices } from '../app/services';
 import { ROLE_PERMISSIONS } from '../auth/permissions';
 import { ErrorNotice } from './ErrorNotice';
+import { RoleField } from './RoleField';
 
 const DAY_MS = 86_400_000;
 
@@ -50,16 +51,7 @@ export function KeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void
           <span className="field__label">Name</span>
           <input value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. billing-service" />
         </label>
-        <label className="field field--inline">
-          <span className="field__label">Role</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RoleField value={role} onChange={setRole} />
         <label className="field field--inline">
           <span className="field__label">Organisation (default: yours)</span>
           <input value={org} onChange={(e) => setOrg(e.target.value)} />

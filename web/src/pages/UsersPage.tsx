@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints';
 import { asApiError, type ApiError } from '../api/errors';
-import { ROLES, type Role } from '../api/types';
+import type { Role } from '../api/types';
 import { useServices } from '../app/services';
 import { useAuth } from '../auth/AuthContext';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { RoleField } from '../components/RoleField';
 import { Tag } from '../components/LevelBadge';
 import { Empty, Loading } from '../components/States';
 import { useAsync } from '../hooks/useAsync';
@@ -50,16 +51,7 @@ function UserForm({ onCreated }: { onCreated: () => void }) {
           <span className="field__label">Password (8+ characters)</span>
           <input type="password" required minLength={8} autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
-        <label className="field field--inline">
-          <span className="field__label">Role</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RoleField value={role} onChange={setRole} />
         <label className="field field--inline">
           <span className="field__label">Organisation (default: yours)</span>
           <input value={org} onChange={(e) => setOrg(e.target.value)} />
