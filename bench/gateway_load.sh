@@ -23,7 +23,13 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then  # show what the servers said before their logs go
+    for log in "$work"/*.log; do [ -s "$log" ] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }; done
+  fi
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -75,9 +81,17 @@ NGINX
 "$nginx_bin" -p "$work" -c "$work/nginx.conf" -g 'daemon off;' >"$work/nginx.out" 2>"$work/nginx.stderr" &
 pids+=($!)
 
+# Every request carries the bootstrap admin key (the same header goes to nginx, which ignores
+# it). Rate limiting stays on, with limits far above what the run can reach, so that its cost
+# is part of what is measured.
+api_key="amk_gateway-benchmark-key-0123456789"
 start_amaima() {  # name, extra env...
   local name="$1"; shift
-  env AMAIMA_EXECUTION_MODE=execution-enabled \
+  env AMAIMA_EXECUTION_MODE=execution-enabled AMAIMA_ADMIN_API_KEY="$api_key" \
+      AMAIMA_API__RATE_LIMITING__DEFAULT_REQUESTS_PER_MINUTE=1000000000 \
+      AMAIMA_API__RATE_LIMITING__DEFAULT_REQUESTS_PER_HOUR=1000000000 \
+      AMAIMA_API__RATE_LIMITING__IP_REQUESTS_PER_MINUTE=1000000000 \
+      AMAIMA_API__RATE_LIMITING__IP_REQUESTS_PER_HOUR=1000000000 \
       AMAIMA_PROVIDERS__OPENAI__BASE_URL="http://127.0.0.1:$upstream_port/v1" \
       AMAIMA_OBSERVABILITY__LOG_LEVEL=warning "$@" \
       "$binary" serve --port 0 --data-dir "$work/data-$name" --ready-file "$work/$name.port" \
@@ -93,21 +107,23 @@ for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$proxy_port/v1/
 
 to_us() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); print v} else if (v ~ /ms$/) {sub(/ms/,"",v); print v*1000} else if (v ~ /s$/) {sub(/s/,"",v); print v*1000000} }'; }
 declare -A rps p50 p99
+failures=()
 run() {  # name, connections, port, stream(0|1)
   local out
-  out=$(STREAM="$4" wrk -t1 -c"$2" -d"${seconds}s" --latency -s bench/chat_post.lua \
+  out=$(STREAM="$4" API_KEY="$api_key" wrk -t1 -c"$2" -d"${seconds}s" --latency -s bench/chat_post.lua \
         "http://127.0.0.1:$3/v1/chat/completions")
   rps[$1]=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50[$1]=$(echo "$out" | awk '$1=="50%" {print $2}' | to_us)
   p99[$1]=$(echo "$out" | awk '$1=="99%" {print $2}' | to_us)
   local errors; errors=$(echo "$out" | awk '/Non-2xx|Socket errors/' | tr '\n' ' ')
+  if [ -n "$errors" ]; then failures+=("$1: $errors"); fi
   printf '%-28s c=%-3s %10s req/s   p50 %8.1f us   p99 %8.1f us  %s\n' "$1" "$2" "${rps[$1]}" \
     "${p50[$1]}" "${p99[$1]}" "$errors"
 }
 ttfb() {  # port: median time to first byte (us) of 300 sequential streamed requests
   for _ in $(seq 1 300); do
     curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
-      -H 'Accept: text/event-stream' "http://127.0.0.1:$1/v1/chat/completions" \
+      -H 'Accept: text/event-stream' -H "Authorization: Bearer $api_key" "http://127.0.0.1:$1/v1/chat/completions" \
       -d '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}'
   done | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int(NR/2)+1]*1000000}'
 }
@@ -136,3 +152,8 @@ awk -v p="${rps[proxy_pass_32]}" -v a="${rps[amaima_32]}" -v n="${rps[amaima_syn
   -v sp="${rps[stream_proxy_pass_32]}" -v sa="${rps[stream_amaima_32]}" \
   'BEGIN {printf "throughput at 32 connections vs proxy_pass: amaima %.2f (sync=normal %.2f), streams %.2f\n", a/p, n/p, sa/sp}'
 awk -v d="$t_direct" -v a="$t_amaima" 'BEGIN {printf "added time to first byte on streams: %.1f us\n", a-d}'
+if [ "${#failures[@]}" -gt 0 ]; then
+  printf 'FAILED, a run had errors (its numbers do not count):\n' >&2
+  printf '  %s\n' "${failures[@]}" >&2
+  exit 1
+fi
