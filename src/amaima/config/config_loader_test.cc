@@ -286,7 +286,7 @@ INSTANTIATE_TEST_SUITE_P(Sizes, ConfigSizeTest,
 TEST(ConfigLoaderTest, MapsMillisecondKeysOntoDurations) {
   const std::string yaml = Minimal(R"(
 server: {shutdown_deadline_ms: 2500, idle_timeout_ms: 5000, request_timeout_ms: 700}
-storage: {writer_linger_ms: 3}
+storage: {writer_linger_ms: 3, writer_background_linger_ms: 7}
 )");
 
   Result<Config> config = LoadConfigFromString(yaml);
@@ -296,6 +296,7 @@ storage: {writer_linger_ms: 3}
   EXPECT_EQ(config->server.idle_timeout, milliseconds(5000));
   EXPECT_EQ(config->server.request_timeout, milliseconds(700));
   EXPECT_EQ(config->storage.writer_linger, milliseconds(3));
+  EXPECT_EQ(config->storage.writer_background_linger, milliseconds(7));
 }
 
 TEST(ConfigLoaderTest, ParsesEnumerationsCaseInsensitively) {

@@ -97,6 +97,8 @@ const FieldTable<StorageConfig>& StorageFields() {
       ChoiceField("sqlite_synchronous", &StorageConfig::sqlite_synchronous, kSynchronousNames),
       IntegerField("writer_batch_max", &StorageConfig::writer_batch_max, 1, 100000),
       MillisField("writer_linger_ms", &StorageConfig::writer_linger, 0, 60000),
+      MillisField("writer_background_linger_ms", &StorageConfig::writer_background_linger, 0,
+                  60000),
       StringField("postgres_url", &StorageConfig::postgres_url),
   };
   return kFields;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -36,8 +37,14 @@ class AuditQueue {
  public:
   static constexpr int kMaxAttempts = 5;
 
+  // Nobody waits for an audit row, so the thread waits up to `linger` for a batch to fill
+  // before it writes (Flush() and Stop() end the wait): many rows share one transaction.
+  static constexpr std::chrono::microseconds kDefaultLinger{10000};
+  static constexpr std::size_t kDefaultBatchMax = 256;
+
   AuditQueue(storage::GovernanceStore& store, IdGenerator& ids, const Clock& clock,
-             std::size_t batch_max = 256);
+             std::size_t batch_max = kDefaultBatchMax,
+             std::chrono::microseconds linger = kDefaultLinger);
   AuditQueue(const AuditQueue&) = delete;
   AuditQueue& operator=(const AuditQueue&) = delete;
   AuditQueue(AuditQueue&&) = delete;
@@ -60,6 +67,7 @@ class AuditQueue {
   IdGenerator& ids_;
   const Clock& clock_;
   std::size_t batch_max_;
+  std::chrono::microseconds linger_;
   AuditQueueCounters counters_{};
 
   std::mutex mutex_;
@@ -68,7 +76,10 @@ class AuditQueue {
   std::deque<storage::AuditEntry> queue_{};  // GUARDED_BY(mutex_)
   std::uint64_t settled_{0};                 // GUARDED_BY(mutex_): written + failed.
   std::uint64_t enqueued_{0};                // GUARDED_BY(mutex_)
+  std::uint64_t flush_target_{0};            // GUARDED_BY(mutex_): what Flush() waits for.
   bool stopping_{false};                     // GUARDED_BY(mutex_)
+  bool idle_{false};       // The thread waits with nothing queued. GUARDED_BY(mutex_)
+  bool lingering_{false};  // The thread waits for a batch to fill. GUARDED_BY(mutex_)
   std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
 #include "amaima/governance/governance.h"
 
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -180,6 +181,33 @@ TEST_F(GovernanceTest, TheAuditQueueWritesEveryPostedRowAsOneChain) {
   ASSERT_TRUE(verified.has_value());
   // The bootstrap's own row, then every posted row.
   EXPECT_EQ(verified->rows, 1 + kThreads * kRowsEach);
+  EXPECT_FALSE(verified->first_broken_seq.has_value()) << verified->problem;
+}
+
+TEST_F(GovernanceTest, TheAuditQueueWaitsForAFullBatchUnlessFlushed) {
+  // Rows wait (here up to an hour) for a full batch; a full batch, Flush() and Stop() end the
+  // wait. (Were they not to, this test would hang for an hour.)
+  AuditQueue queue(*store_, ids_, clock_, /*batch_max=*/3, std::chrono::hours(1));
+  const auto post = [&queue](int i) {
+    queue.Post(
+        AuditEvent{"default", "system", "execution", "decision:" + std::to_string(i), true, {}});
+  };
+  post(1);
+  post(2);
+  queue.Flush();
+  EXPECT_EQ(queue.counters().written.load(), 2U);
+  for (int i = 3; i <= 5; ++i) {
+    post(i);
+  }
+  while (queue.counters().written.load() < 5) {  // A full batch is written without a Flush().
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  post(6);
+  queue.Stop();
+  EXPECT_EQ(queue.counters().written.load(), 6U);
+  const auto verified = store_->VerifyAudit();
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_EQ(verified->rows, 1 + 6);
   EXPECT_FALSE(verified->first_broken_seq.has_value()) << verified->problem;
 }
 

@@ -241,6 +241,7 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   storage::DecisionWriterOptions writer_options;
   writer_options.batch_max = static_cast<std::size_t>(config.storage.writer_batch_max);
   writer_options.linger = config.storage.writer_linger;
+  writer_options.posted_linger = config.storage.writer_background_linger;
   parts->writer = std::make_unique<storage::DecisionWriter>(*parts->store, writer_options);
   {
     const storage::DecisionWriterCounters* counters = &parts->writer->counters();
@@ -262,8 +263,9 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
       *parts->governance_store, parts->clock, std::chrono::seconds(5));
   parts->governance = std::make_unique<governance::Governance>(
       *parts->governance_store, *parts->keys, *parts->ids, parts->clock);
-  parts->audit_queue =
-      std::make_unique<governance::AuditQueue>(*parts->governance_store, *parts->ids, parts->clock);
+  parts->audit_queue = std::make_unique<governance::AuditQueue>(
+      *parts->governance_store, *parts->ids, parts->clock, governance::AuditQueue::kDefaultBatchMax,
+      config.storage.writer_background_linger);
   {
     // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread starts.
     const char* chosen = std::getenv("AMAIMA_ADMIN_API_KEY");

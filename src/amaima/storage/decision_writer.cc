@@ -35,14 +35,29 @@ bool DecisionWriter::stopped() const {
   return stopping_;
 }
 
-void DecisionWriter::Enqueue(StoredDecision record, Completion completion) {
+bool DecisionWriter::ShouldWake(bool awaited) const {
+  if (idle_) {
+    return true;
+  }
+  if (!lingering_) {
+    return false;  // Busy writing: it looks at the queue again before it sleeps.
+  }
+  return (awaited && lingering_posted_) || queue_.size() >= options_.batch_max
+         || executions_.size() >= options_.batch_max;
+}
+
+void DecisionWriter::Enqueue(StoredDecision record, Completion completion, bool awaited) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
     if (!stopping_) {
-      queue_.push_back(Pending{std::move(record), std::move(completion)});
+      queue_.push_back(Pending{std::move(record), std::move(completion), awaited});
+      awaited_ += awaited ? 1 : 0;
       counters_.queue_depth.fetch_add(1, std::memory_order_relaxed);
+      const bool wake = ShouldWake(awaited);
       lock.unlock();
-      wake_.notify_one();
+      if (wake) {
+        wake_.notify_one();
+      }
       return;
     }
   }
@@ -57,7 +72,7 @@ void DecisionWriter::Post(StoredDecision record) {
     return;
   }
   // Nobody waits: the completion only has to exist (a failed batch is counted by Run()).
-  Enqueue(std::move(record), Completion([](const Status& /*status*/) {}));
+  Enqueue(std::move(record), Completion([](const Status& /*status*/) {}), false);
 }
 
 void DecisionWriter::Post(StoredExecution record) {
@@ -65,8 +80,11 @@ void DecisionWriter::Post(StoredExecution record) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (!stopping_) {
       executions_.push_back(std::move(record));
+      const bool wake = ShouldWake(false);
       lock.unlock();
-      wake_.notify_one();
+      if (wake) {
+        wake_.notify_one();
+      }
       return;
     }
   }
@@ -83,6 +101,23 @@ void DecisionWriter::WriteExecutions(std::vector<StoredExecution>& executions) {
   executions.clear();
 }
 
+void DecisionWriter::Linger(std::unique_lock<std::mutex>& lock) {
+  const bool posted_only = awaited_ == 0;
+  const std::chrono::microseconds linger = posted_only ? options_.posted_linger : options_.linger;
+  const auto full = [this] {
+    return queue_.size() >= options_.batch_max || executions_.size() >= options_.batch_max;
+  };
+  if (linger.count() <= 0 || stopping_ || full()) {
+    return;
+  }
+  lingering_ = true;
+  lingering_posted_ = posted_only;
+  wake_.wait_for(lock, linger,
+                 [&] { return stopping_ || full() || (posted_only && awaited_ > 0); });
+  lingering_ = false;
+  lingering_posted_ = false;
+}
+
 void DecisionWriter::Run() {
   std::vector<StoredExecution> executions;
   std::vector<StoredDecision> records;
@@ -92,10 +127,13 @@ void DecisionWriter::Run() {
 
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
+    idle_ = true;
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || !executions_.empty(); });
+    idle_ = false;
     if (queue_.empty() && executions_.empty()) {
       break;  // Stopping, and everything accepted has been written.
     }
+    Linger(lock);
     if (queue_.empty()) {
       const std::size_t count = std::min(executions_.size(), options_.batch_max);
       std::move(executions_.begin(), executions_.begin() + static_cast<std::ptrdiff_t>(count),
@@ -107,15 +145,11 @@ void DecisionWriter::Run() {
       lock.lock();
       continue;
     }
-    if (options_.linger.count() > 0 && !stopping_ && queue_.size() < options_.batch_max) {
-      wake_.wait_for(lock, options_.linger,
-                     [this] { return stopping_ || queue_.size() >= options_.batch_max; });
-    }
-
     const std::size_t count = std::min(queue_.size(), options_.batch_max);
     for (std::size_t i = 0; i < count; ++i) {
       records.push_back(std::move(queue_.front().record));
       completions.push_back(std::move(queue_.front().completion));
+      awaited_ -= queue_.front().awaited ? 1 : 0;
       queue_.pop_front();
     }
     counters_.queue_depth.fetch_sub(static_cast<std::int64_t>(count), std::memory_order_relaxed);

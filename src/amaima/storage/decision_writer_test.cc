@@ -384,6 +384,34 @@ TEST_F(DecisionWriterTest, PostedDecisionsAreWrittenInOrderWithoutAWaiter) {
   EXPECT_FALSE(store_.Contains(MakeRecord(3).decision_id));
 }
 
+TEST_F(DecisionWriterTest, PostedRecordsWaitForAFullBatch) {
+  // Nothing awaited: the writer waits (here up to an hour) until a batch is full.
+  DecisionWriter writer(store_, {.batch_max = 4, .posted_linger = std::chrono::hours(1)});
+  for (int i = 0; i < 4; ++i) {
+    writer.Post(MakeRecord(i));
+  }
+  store_.WaitForBatches(1);
+  EXPECT_EQ(store_.batch_sizes(), (std::vector<std::size_t>{4}));
+  writer.Post(MakeRecord(4));
+  writer.Stop();  // Ends the wait for the next batch.
+  EXPECT_EQ(store_.batch_sizes(), (std::vector<std::size_t>{4, 1}));
+}
+
+TEST_F(DecisionWriterTest, AnAppendEndsTheWaitOfPostedRecords) {
+  // Posted records wait (up to an hour) for company; an Append arriving meanwhile is written at
+  // once, in the same transaction as them. (Without the cut this test would hang for an hour.)
+  DecisionWriter writer(store_, {.posted_linger = std::chrono::hours(1)});
+  writer.Post(MakeRecord(1));
+  writer.Post(MakeExecution("req-1", MakeRecord(1).decision_id));
+  writer.Post(MakeRecord(2));
+  Spawn(writer, 3);
+  io_.run();
+  EXPECT_THAT(Outcomes(3, 4), ::testing::Each(CommittedBeforeCompletion()));
+  EXPECT_EQ(store_.batch_sizes(), (std::vector<std::size_t>{3}));
+  writer.Stop();
+  EXPECT_EQ(store_.writes().back(), "execution req-1 of " + MakeRecord(1).decision_id);
+}
+
 TEST_F(DecisionWriterTest, FailedAndLateExecutionsAreCounted) {
   DecisionWriter writer(store_, {});
   store_.FailWith(Fail(ErrorCode::kUnavailable, "disk gone"));
