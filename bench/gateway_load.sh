@@ -2,11 +2,14 @@
 # AMAIMA in front of a fast loopback upstream, against the same upstream directly and
 # against nginx proxy_pass in front of it, in one run on one machine:
 #   - nginx serves a fixed chat completion and a fixed 8-chunk SSE stream (the "upstream");
-#   - nginx proxy_pass (keep-alive to the upstream) is the reference gateway;
-#   - AMAIMA (release build, execution-enabled, model pinned) routes, records the decision
-#     durably, executes against the upstream and answers.
+#   - nginx proxy_pass (a second nginx process, keep-alive to the upstream) is the reference
+#     gateway;
+#   - AMAIMA (release build, execution-enabled, model pinned, an API key, rate limits on)
+#     authenticates, routes, records the decision, executes against the upstream, answers,
+#     and records the usage and an audit row.
 # Reports p50/p99 at 1 connection (added latency), requests/s at 32 connections (ratio to
-# proxy_pass), and time to first byte of streams (curl, sequential).
+# proxy_pass), time to first byte of streams (curl, sequential), and for every run the CPU
+# time the serving process spent per request.
 #
 # Usage: bench/gateway_load.sh [seconds=10]
 # Needs: build/release/amaima (scripts/build release), wrk, curl, nginx (installed if missing).
@@ -46,10 +49,13 @@ sse+=$(printf 'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","cr
 sse+='data: [DONE]'$'\n\n'
 escape() { python3 -c 'import sys,json; print(json.dumps(sys.stdin.read())[1:-1].replace("$","\\$"))'; }
 
-cat > "$work/nginx.conf" <<NGINX
+# Two nginx processes, one worker each without a master (so that the process started is the
+# one that works, and its CPU time can be read): the upstream, and the reference gateway.
+cat > "$work/upstream.conf" <<NGINX
+master_process off;
 worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log warn;
+pid $work/upstream.pid;
+error_log $work/upstream-error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
@@ -66,6 +72,17 @@ http {
       return 200 "$(printf '%s' "$sse" | escape)";
     }
   }
+}
+NGINX
+cat > "$work/proxy.conf" <<NGINX
+master_process off;
+worker_processes 1;
+pid $work/proxy.pid;
+error_log $work/proxy-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
   upstream model { server 127.0.0.1:$upstream_port; keepalive 64; }
   server {
     listen 127.0.0.1:$proxy_port;
@@ -78,8 +95,11 @@ http {
   }
 }
 NGINX
-"$nginx_bin" -p "$work" -c "$work/nginx.conf" -g 'daemon off;' >"$work/nginx.out" 2>"$work/nginx.stderr" &
-pids+=($!)
+declare -A server_pid  # port -> the process serving it, for its CPU time
+"$nginx_bin" -p "$work" -c "$work/upstream.conf" -g 'daemon off;' >/dev/null 2>"$work/upstream.stderr" &
+pids+=($!); server_pid[$upstream_port]=$!
+"$nginx_bin" -p "$work" -c "$work/proxy.conf" -g 'daemon off;' >/dev/null 2>"$work/proxy.stderr" &
+pids+=($!); server_pid[$proxy_port]=$!
 
 # Every request carries the bootstrap admin key (the same header goes to nginx, which ignores
 # it). Rate limiting stays on, with limits far above what the run can reach, so that its cost
@@ -98,6 +118,7 @@ start_amaima() {  # name, extra env...
       >"$work/$name.out" 2>"$work/$name.log" &
   pids+=($!)
   for _ in $(seq 1 300); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
+  server_pid[$(cat "$work/$name.port")]=$!
 }
 start_amaima full
 start_amaima normal AMAIMA_STORAGE__SQLITE_SYNCHRONOUS=normal
@@ -106,19 +127,27 @@ amaima_normal_port=$(cat "$work/normal.port")
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$proxy_port/v1/chat/completions" -d '{}' && break; sleep 0.05; done
 
 to_us() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); print v} else if (v ~ /ms$/) {sub(/ms/,"",v); print v*1000} else if (v ~ /s$/) {sub(/s/,"",v); print v*1000000} }'; }
-declare -A rps p50 p99
+declare -A rps p50 p99 cpu
 failures=()
+ticks_per_s=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, every thread
 run() {  # name, connections, port, stream(0|1)
-  local out
+  local out before after
+  before=$(cpu_ticks "${server_pid[$3]}")
   out=$(STREAM="$4" API_KEY="$api_key" wrk -t1 -c"$2" -d"${seconds}s" --latency -s bench/chat_post.lua \
         "http://127.0.0.1:$3/v1/chat/completions")
+  after=$(cpu_ticks "${server_pid[$3]}")
   rps[$1]=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  # CPU time the serving process spent per request (the gateway's own cost; wrk and the
+  # upstream are not counted).
+  cpu[$1]=$(awk -v t=$((after - before)) -v hz="$ticks_per_s" -v r="${rps[$1]}" -v s="$seconds" \
+    'BEGIN {printf "%.1f", t * 1e6 / hz / (r * s)}')
   p50[$1]=$(echo "$out" | awk '$1=="50%" {print $2}' | to_us)
   p99[$1]=$(echo "$out" | awk '$1=="99%" {print $2}' | to_us)
   local errors; errors=$(echo "$out" | awk '/Non-2xx|Socket errors/' | tr '\n' ' ')
   if [ -n "$errors" ]; then failures+=("$1: $errors"); fi
-  printf '%-28s c=%-3s %10s req/s   p50 %8.1f us   p99 %8.1f us  %s\n' "$1" "$2" "${rps[$1]}" \
-    "${p50[$1]}" "${p99[$1]}" "$errors"
+  printf '%-28s c=%-3s %10s req/s   p50 %8.1f us   p99 %8.1f us   cpu %6.1f us/req  %s\n' \
+    "$1" "$2" "${rps[$1]}" "${p50[$1]}" "${p99[$1]}" "${cpu[$1]}" "$errors"
 }
 ttfb() {  # port: median time to first byte (us) of 300 sequential streamed requests
   for _ in $(seq 1 300); do
@@ -152,6 +181,8 @@ awk -v p="${rps[proxy_pass_32]}" -v a="${rps[amaima_32]}" -v n="${rps[amaima_syn
   -v sp="${rps[stream_proxy_pass_32]}" -v sa="${rps[stream_amaima_32]}" \
   'BEGIN {printf "throughput at 32 connections vs proxy_pass: amaima %.2f (sync=normal %.2f), streams %.2f\n", a/p, n/p, sa/sp}'
 awk -v d="$t_direct" -v a="$t_amaima" 'BEGIN {printf "added time to first byte on streams: %.1f us\n", a-d}'
+awk -v p="${cpu[proxy_pass_32]}" -v a="${cpu[amaima_32]}" -v sp="${cpu[stream_proxy_pass_32]}" \
+  -v sa="${cpu[stream_amaima_32]}" 'BEGIN {printf "gateway CPU per request at 32 connections: proxy_pass %.1f us, amaima %.1f us (%.1fx); streams %.1f us vs %.1f us\n", p, a, a/p, sp, sa}'
 if [ "${#failures[@]}" -gt 0 ]; then
   printf 'FAILED, a run had errors (its numbers do not count):\n' >&2
   printf '  %s\n' "${failures[@]}" >&2

@@ -98,8 +98,8 @@ struct StorageConfig {
   int writer_batch_max{256};                   // Records per write transaction, at most.
   std::chrono::milliseconds writer_linger{0};  // Extra wait to fill a batch; 0 = none.
   // The same wait when no answer waits for the batch (decisions of executed requests,
-  // executions, audit rows): larger transactions for no added latency.
-  std::chrono::milliseconds writer_background_linger{10};
+  // executions, audit rows): larger transactions; 0 = none.
+  std::chrono::milliseconds writer_background_linger{0};
   // PostgreSQL connection URL (postgres://user:password@host:port/db). Non-empty = every
   // store lives in PostgreSQL instead of SQLite, so that several replicas share them.
   std::string postgres_url{};

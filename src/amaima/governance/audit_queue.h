@@ -37,9 +37,10 @@ class AuditQueue {
  public:
   static constexpr int kMaxAttempts = 5;
 
-  // Nobody waits for an audit row, so the thread waits up to `linger` for a batch to fill
-  // before it writes (Flush() and Stop() end the wait): many rows share one transaction.
-  static constexpr std::chrono::microseconds kDefaultLinger{10000};
+  // Nobody waits for an audit row, so the thread may wait up to `linger` for a batch to fill
+  // before it writes (Flush() and Stop() end the wait): more rows share one transaction.
+  // Default none (storage.writer_background_linger_ms).
+  static constexpr std::chrono::microseconds kDefaultLinger{0};
   static constexpr std::size_t kDefaultBatchMax = 256;
 
   AuditQueue(storage::GovernanceStore& store, IdGenerator& ids, const Clock& clock,

@@ -36,9 +36,12 @@ struct DecisionWriterOptions {
   // the previous batch commits.
   std::chrono::microseconds linger{0};
   // The same wait when nothing queued is awaited (only Post()ed decisions and executions): no
-  // answer waits for these, so a longer wait costs no latency and puts many more records in
-  // each transaction and each fsync. An Append arriving meanwhile ends the wait at once.
-  std::chrono::microseconds posted_linger{10000};
+  // answer waits for these, so waiting puts more records in each transaction without adding
+  // latency to any answer; an Append arriving meanwhile ends the wait at once. Zero (the
+  // default) writes at once: on a lightly loaded machine a writer that sleeps longer lets the
+  // CPUs go idle, and waking them costs the request path more than the larger batches save
+  // (docs/performance.md).
+  std::chrono::microseconds posted_linger{0};
 };
 
 // Plain counters for metrics (read them with relaxed loads; no lock needed).
