@@ -157,6 +157,13 @@ ttfb() {  # port: median time to first byte (us) of 300 sequential streamed requ
   done | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int(NR/2)+1]*1000000}'
 }
 
+# Warm-up, not measured: the first seconds of a fresh server (its database files, the
+# upstream connection pool, allocator caches) are not its steady state.
+for port in "$proxy_port" "$amaima_port" "$amaima_normal_port"; do
+  API_KEY="$api_key" wrk -t1 -c8 -d2s -s bench/chat_post.lua "http://127.0.0.1:$port/v1/chat/completions" \
+    >/dev/null
+done
+
 echo "machine: $(nproc) cores; wrk -t1 -d${seconds}s on loopback; nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///')"
 echo "--- one connection (latency)"
 run direct_1 1 "$upstream_port" 0
