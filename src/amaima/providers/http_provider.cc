@@ -331,6 +331,8 @@ class HttpTokenStream final : public TokenStream {
     co_return std::optional<ChatChunk>(std::move(next));
   }
 
+  bool Ready() const override { return !pending_.empty() || decoder_->Finished(); }
+
  private:
   std::string provider_;
   http::StreamingResponse response_;

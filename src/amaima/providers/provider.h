@@ -27,6 +27,10 @@ class TokenStream {
   // errors of provider_errors.h (a cut or malformed stream is UPSTREAM_STREAM_ERROR,
   // UPSTREAM_BAD_RESPONSE or UPSTREAM_RESET). Co_await it directly.
   virtual boost::asio::awaitable<Result<std::optional<ChatChunk>>> Next() = 0;
+
+  // Whether Next() would complete without waiting for the upstream: a chunk, or the end,
+  // is already decoded (several usually arrive in one read).
+  virtual bool Ready() const { return false; }
 };
 
 // One upstream endpoint speaking one wire format (OpenAI-compatible, Anthropic, Gemini,

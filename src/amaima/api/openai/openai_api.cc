@@ -100,6 +100,9 @@ class ChatEventStream final : public http::ResponseStream {
                               && piece.tool_calls.empty() && piece.finish_reason.empty();
       if (!include_usage_ && piece.usage) {
         if (usage_only) {
+          if (!opened_.stream->Ready()) {
+            co_return std::string();  // Nothing to send yet; keeps Ready() true to its word.
+          }
           continue;
         }
         piece.usage.reset();
@@ -110,6 +113,8 @@ class ChatEventStream final : public http::ResponseStream {
     }
     co_return std::nullopt;
   }
+
+  bool Ready() const override { return finished_ || opened_.stream->Ready(); }
 
  private:
   pipeline::OpenedStream opened_;

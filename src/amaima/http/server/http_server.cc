@@ -5,6 +5,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 #include <variant>
 
@@ -18,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -582,24 +584,39 @@ class HttpServer::Impl {
         co_return false;  // the client went away; the stream was cancelled
       }
       std::optional<std::string>& piece = std::get<0>(next);
-      if (!piece) {
-        break;
-      }
-      if (piece->empty()) {
-        continue;
+      bool ended = !piece.has_value();
+      std::string batch = ended ? std::string() : std::move(*piece);
+      // What is already at hand goes out in the same write (one chunk), the end included.
+      while (!ended && response.stream->Ready()) {
+        std::optional<std::string> more = co_await response.stream->Next();
+        if (more) {
+          batch += *more;
+        } else {
+          ended = true;
+        }
       }
       stream.expires_after(options_.request_timeout);
-      auto [ec, n] =
-          co_await net::async_write(stream, bhttp::make_chunk(net::buffer(*piece)), kAsTuple);
+      boost::system::error_code ec;
+      if (ended && batch.empty()) {
+        std::tie(ec, std::ignore) =
+            co_await net::async_write(stream, bhttp::make_chunk_last(), kAsTuple);
+      } else if (ended) {
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            stream,
+            beast::buffers_cat(bhttp::make_chunk(net::buffer(batch)), bhttp::make_chunk_last()),
+            kAsTuple);
+      } else if (!batch.empty()) {
+        std::tie(ec, std::ignore) =
+            co_await net::async_write(stream, bhttp::make_chunk(net::buffer(batch)), kAsTuple);
+      }
       if (ec) {
         co_return false;
       }
+      if (ended) {
+        co_return true;
+      }
       stream.expires_never();
     }
-    stream.expires_after(options_.request_timeout);
-    auto [last_ec, last_bytes] =
-        co_await net::async_write(stream, bhttp::make_chunk_last(), kAsTuple);
-    co_return !last_ec;
   }
 
   // Completes when the client closes its side or the connection fails; bytes it sends in

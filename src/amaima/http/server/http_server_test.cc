@@ -34,6 +34,7 @@ class HttpServerTest : public ::testing::Test {
     routes_.Add("GET", "/throw", Permission::kPublic, [](HttpRequest& r) { return Throw(r); });
     routes_.Add("GET", "/stream", Permission::kPublic,
                 [this](HttpRequest& r) { return Streamed(r); });
+    routes_.Add("GET", "/burst", Permission::kPublic, [](HttpRequest& r) { return Burst(r); });
     HttpServerOptions options;
     options.port = 0;
     options.body_limit_bytes = 1024;
@@ -116,6 +117,34 @@ class HttpServerTest : public ::testing::Test {
     bool waited_{false};
   };
 
+  // Three pieces that arrive together after a wait (as SSE events decoded from one upstream
+  // read): after the first, the rest and the end are Ready().
+  class BurstStream final : public ResponseStream {
+   public:
+    net::awaitable<std::optional<std::string>> Next() override {
+      if (next_ == 0) {
+        net::steady_timer timer(co_await net::this_coro::executor, std::chrono::milliseconds(5));
+        co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+      }
+      if (next_ == 3) {
+        co_return std::nullopt;
+      }
+      co_return "data: " + std::string(1, static_cast<char>('a' + next_++)) + "\n\n";
+    }
+
+    bool Ready() const override { return next_ > 0; }
+
+   private:
+    int next_{0};
+  };
+
+  static net::awaitable<HttpResponse> Burst(HttpRequest& /*request*/) {
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.stream = std::make_shared<BurstStream>();
+    co_return response;
+  }
+
   net::awaitable<HttpResponse> Streamed(HttpRequest& request) {
     HttpResponse response;
     response.content_type = "text/event-stream";
@@ -165,6 +194,19 @@ TEST_F(HttpServerTest, StreamsAChunkedBodyAndKeepsTheConnection) {
   EXPECT_EQ(streamed.body, "data: event 0\n\ndata: event 1\n\ndata: event 2\n\n");
   EXPECT_EQ(after.body, "next");
   EXPECT_EQ(server_->stats().connections_accepted.load(), 1U);
+}
+
+TEST_F(HttpServerTest, PiecesAlreadyAtHandGoOutInOneChunkWithTheEnd) {
+  const int fd = testing::ConnectRaw(server_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::WriteRaw(fd, "GET /burst HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  const std::string raw = testing::ReadUntilClose(fd);
+  ::close(fd);
+  const std::size_t body = raw.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos) << raw;
+  EXPECT_NE(raw.find("Transfer-Encoding: chunked"), std::string::npos) << raw;
+  // One chunk of 27 bytes (0x1b), then the last chunk: one write, not four.
+  EXPECT_EQ(raw.substr(body + 4), "1b\r\ndata: a\n\ndata: b\n\ndata: c\n\n\r\n0\r\n\r\n");
 }
 
 TEST_F(HttpServerTest, AClientThatGoesAwayCancelsItsStreamPromptly) {

@@ -64,6 +64,12 @@ class ResponseStream {
   // the head is sent, an error can only be written into the stream itself (an SSE error
   // event) before it ends.
   virtual boost::asio::awaitable<std::optional<std::string>> Next() = 0;
+
+  // Whether Next() would complete without waiting (its bytes, or the end, are already at
+  // hand: decoded from the same upstream read). The server then takes them too and sends
+  // everything in one write, instead of one write and one wait per piece. Must not be true
+  // when Next() would wait for the upstream: the server does not watch the client meanwhile.
+  virtual bool Ready() const { return false; }
 };
 
 struct HttpResponse {

@@ -125,6 +125,9 @@ class AccountedStream final : public providers::TokenStream {
     co_return chunk;
   }
 
+  // After the end only the budget is settled, which does not wait for the upstream.
+  bool Ready() const override { return ended_ || inner_->Ready(); }
+
  private:
   providers::Usage FinalUsage() const {
     return accounting::UsageOrEstimate(usage_, context_.prompt_estimate,
