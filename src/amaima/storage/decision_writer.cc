@@ -42,7 +42,8 @@ bool DecisionWriter::ShouldWake(bool awaited) const {
   if (!lingering_) {
     return false;  // Busy writing: it looks at the queue again before it sleeps.
   }
-  return (awaited && lingering_posted_) || queue_.size() >= options_.batch_max
+  // The first awaited record (awaited_ just became 1) ends a wait for posted records.
+  return (awaited && awaited_ == 1) || queue_.size() >= options_.batch_max
          || executions_.size() >= options_.batch_max;
 }
 
@@ -111,11 +112,9 @@ void DecisionWriter::Linger(std::unique_lock<std::mutex>& lock) {
     return;
   }
   lingering_ = true;
-  lingering_posted_ = posted_only;
   wake_.wait_for(lock, linger,
                  [&] { return stopping_ || full() || (posted_only && awaited_ > 0); });
   lingering_ = false;
-  lingering_posted_ = false;
 }
 
 void DecisionWriter::Run() {

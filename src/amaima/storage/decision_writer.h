@@ -179,10 +179,9 @@ class DecisionWriter {
   std::deque<Pending> queue_;               // GUARDED_BY(mutex_)
   std::deque<StoredExecution> executions_;  // GUARDED_BY(mutex_)
   bool stopping_ = false;                   // GUARDED_BY(mutex_)
-  std::size_t awaited_ = 0;        // Pending records in queue_ with awaited set. GUARDED_BY(mutex_)
-  bool idle_ = false;              // The writer waits with nothing queued. GUARDED_BY(mutex_)
-  bool lingering_ = false;         // The writer waits to fill a batch. GUARDED_BY(mutex_)
-  bool lingering_posted_ = false;  // ... with nothing awaited. GUARDED_BY(mutex_)
+  std::size_t awaited_ = 0;  // Pending records in queue_ with awaited set. GUARDED_BY(mutex_)
+  bool idle_ = false;        // The writer waits with nothing queued. GUARDED_BY(mutex_)
+  bool lingering_ = false;   // The writer waits to fill a batch. GUARDED_BY(mutex_)
 
   std::mutex stop_mutex_;  // Serialises Stop(); held while joining.
   std::thread thread_;     // Joined by Stop() under stop_mutex_.
