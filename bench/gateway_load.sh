@@ -51,15 +51,14 @@ escape() { python3 -c 'import sys,json; print(json.dumps(sys.stdin.read())[1:-1]
 
 # Two nginx processes, one worker each without a master (so that the process started is the
 # one that works, and its CPU time can be read): the upstream, and the reference gateway.
-cat > "$work/upstream.conf" <<NGINX
-master_process off;
-worker_processes 1;
-pid $work/upstream.pid;
-error_log $work/upstream-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
+write_nginx_conf() {  # name, the http block's servers (stdin): writes $work/<name>.conf
+  { printf 'master_process off;\nworker_processes 1;\npid %s/%s.pid;\n' "$work" "$1"
+    printf 'error_log %s/%s-error.log warn;\nevents { worker_connections 4096; }\n' "$work" "$1"
+    printf 'http {\n  access_log off;\n  keepalive_requests 1000000;\n'
+    cat
+    printf '}\n'; } > "$work/$1.conf"
+}
+write_nginx_conf upstream <<NGINX
   server {
     listen 127.0.0.1:$upstream_port;
     location /v1/chat/completions {
@@ -72,17 +71,8 @@ http {
       return 200 "$(printf '%s' "$sse" | escape)";
     }
   }
-}
 NGINX
-cat > "$work/proxy.conf" <<NGINX
-master_process off;
-worker_processes 1;
-pid $work/proxy.pid;
-error_log $work/proxy-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
+write_nginx_conf proxy <<NGINX
   upstream model { server 127.0.0.1:$upstream_port; keepalive 64; }
   server {
     listen 127.0.0.1:$proxy_port;
@@ -93,7 +83,6 @@ http {
       proxy_buffering off;
     }
   }
-}
 NGINX
 declare -A server_pid  # port -> the process serving it, for its CPU time
 "$nginx_bin" -p "$work" -c "$work/upstream.conf" -g 'daemon off;' >/dev/null 2>"$work/upstream.stderr" &
