@@ -10,6 +10,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -64,7 +65,11 @@ struct Server::Parts {
   telemetry::Registry metrics_registry;
   std::unique_ptr<telemetry::GatewayMetrics> metrics;
   std::unique_ptr<IdGenerator> ids;
+  // The I/O lanes: one io_context per I/O thread, each run by that thread only. The
+  // first, `io`, also runs the listener and the signals; `lanes` lists them all.
   std::unique_ptr<net::io_context> io;
+  std::vector<std::unique_ptr<net::io_context>> extra_lanes;
+  std::vector<net::io_context*> lanes;
   std::unique_ptr<net::thread_pool> blocking_pool;
   Stores stores;  // Every durable store: SQLite, or PostgreSQL shared by replicas.
   std::unique_ptr<limits::RedisClient> redis;  // redis.url set: limits shared by replicas.
@@ -221,7 +226,13 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
   parts->io_threads = config.server.io_threads > 0
                           ? config.server.io_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  parts->io = std::make_unique<net::io_context>(parts->io_threads);
+  // A concurrency hint of 1: each lane is run by one thread.
+  parts->io = std::make_unique<net::io_context>(1);
+  parts->lanes.push_back(parts->io.get());
+  for (int i = 1; i < parts->io_threads; ++i) {
+    parts->extra_lanes.push_back(std::make_unique<net::io_context>(1));
+    parts->lanes.push_back(parts->extra_lanes.back().get());
+  }
   parts->blocking_pool =
       std::make_unique<net::thread_pool>(static_cast<std::size_t>(config.server.blocking_threads));
 
@@ -453,8 +464,8 @@ Result<std::unique_ptr<Server>> Server::Create(const config::Config& config,
                             std::chrono::steady_clock::duration elapsed) {
         ObserveResponse(*metrics, access_log, request, response, elapsed);
       };
-  auto http = http::HttpServer::Create(*parts->io, http_options, *parts->routes, *parts->ids,
-                                       std::move(observer));
+  auto http = http::HttpServer::Create(*parts->io, parts->lanes, http_options, *parts->routes,
+                                       *parts->ids, std::move(observer));
   if (!http) {
     return PartFailed("listener", http.error());
   }
@@ -490,13 +501,21 @@ int Server::Run() {
                   {"router_model", p.router->router_model_version()},
                   {"io_threads", std::to_string(p.io_threads)},
                   {"config", p.config.source}});
+  // The extra lanes wait for connections until Shutdown() has stopped the first lane.
+  using WorkGuard = net::executor_work_guard<net::io_context::executor_type>;
+  std::vector<WorkGuard> guards;
   std::vector<std::thread> threads;
-  for (int i = 1; i < p.io_threads; ++i) {
-    threads.emplace_back([&p] { p.io->run(); });
+  for (const auto& lane : p.extra_lanes) {
+    guards.push_back(net::make_work_guard(*lane));
+    threads.emplace_back([lane = lane.get()] { lane->run(); });
   }
   p.io->run();
-  for (auto& thread : threads) {
-    thread.join();
+  // Every connection has ended (Shutdown() drained them); what a lane still holds, such
+  // as idle pooled upstream connections, goes with it.
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    guards[i].reset();
+    p.extra_lanes[i]->stop();
+    threads[i].join();
   }
   p.blocking_pool->join();
   return 0;

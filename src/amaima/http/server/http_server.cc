@@ -8,6 +8,7 @@
 #include <tuple>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -98,9 +99,10 @@ HttpRequest ToHttpRequest(bhttp::request<bhttp::string_body>&& message, std::str
 
 class HttpServer::Impl {
  public:
-  Impl(net::io_context& io, const HttpServerOptions& options, const RouteTable& routes,
-       IdGenerator& ids, ResponseObserver observer)
+  Impl(net::io_context& io, std::vector<net::io_context*> lanes, const HttpServerOptions& options,
+       const RouteTable& routes, IdGenerator& ids, ResponseObserver observer)
       : io_(io),
+        lanes_(std::move(lanes)),
         options_(options),
         routes_(routes),
         ids_(ids),
@@ -184,7 +186,7 @@ class HttpServer::Impl {
 
   net::awaitable<void> AcceptLoop() {
     while (!stopping_.load()) {
-      auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(io_), kAsTuple);
+      auto [ec, socket] = co_await acceptor_.async_accept(NextConnectionExecutor(), kAsTuple);
       if (ec) {
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
           break;
@@ -207,6 +209,17 @@ class HttpServer::Impl {
       net::co_spawn(executor, RunSession(std::move(socket), id), net::detached);
     }
     --accept_loops_;
+  }
+
+  // The serial executor of the next connection: a new strand, or the next lane's.
+  // Called by the accept loop only.
+  net::any_io_executor NextConnectionExecutor() {
+    if (lanes_.empty()) {
+      return net::make_strand(io_);
+    }
+    net::io_context* lane = lanes_[next_lane_];
+    next_lane_ = (next_lane_ + 1) % lanes_.size();
+    return lane->get_executor();
   }
 
   // Returns 0 when the server is stopping and the connection must be refused.
@@ -767,6 +780,8 @@ class HttpServer::Impl {
   }
 
   net::io_context& io_;
+  const std::vector<net::io_context*> lanes_;  // Empty: a strand of io_ per connection.
+  std::size_t next_lane_{0};                   // Used by the accept loop only.
   HttpServerOptions options_;
   const RouteTable& routes_;
   IdGenerator& ids_;
@@ -793,7 +808,21 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(net::io_context& io,
                                                        const HttpServerOptions& options,
                                                        const RouteTable& routes, IdGenerator& ids,
                                                        ResponseObserver observer) {
-  auto impl = std::make_unique<Impl>(io, options, routes, ids, std::move(observer));
+  return Create(io, {}, options, routes, ids, std::move(observer));
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(net::io_context& io,
+                                                       std::vector<net::io_context*> lanes,
+                                                       const HttpServerOptions& options,
+                                                       const RouteTable& routes, IdGenerator& ids,
+                                                       ResponseObserver observer) {
+  for (const net::io_context* lane : lanes) {
+    if (lane == nullptr) {
+      return Fail(ErrorCode::kInvalidArgument, "an I/O lane is null");
+    }
+  }
+  auto impl =
+      std::make_unique<Impl>(io, std::move(lanes), options, routes, ids, std::move(observer));
   if (Status bound = impl->Bind(); !bound) {
     return bound.error();
   }

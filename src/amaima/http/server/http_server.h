@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,20 +46,34 @@ struct HttpServerStats {
 using ResponseObserver = std::function<void(const HttpRequest&, const HttpResponse&,
                                             std::chrono::steady_clock::duration)>;
 
-// HTTP/1.1 server on Boost.Beast with C++20 coroutines: one strand per
-// connection, keep-alive, request ids (x-request-id honoured when well-formed),
-// a body size limit (413), Expect: 100-continue, WebSocket upgrades (a handler answers
-// with HttpResponse::websocket set), and graceful shutdown.
+// HTTP/1.1 server on Boost.Beast with C++20 coroutines: keep-alive, request ids
+// (x-request-id honoured when well-formed), a body size limit (413), Expect:
+// 100-continue, WebSocket upgrades (a handler answers with HttpResponse::websocket set),
+// and graceful shutdown.
+//
+// Each connection runs on one serial executor, its "strand": without lanes, a strand of
+// `io`; with lanes, the executor of the lane it was given at accept (round robin). A lane
+// is an io_context run by exactly one thread, so a connection's code needs no strand and
+// no lock, and its completions never hop between threads.
 //
 // @par Thread Safety
-// The io_context may be run by any number of threads. Start() and Stop() may be
-// called from any thread, once each. `routes`, `ids` and the io_context are
-// borrowed and must outlive the server; the server must outlive Stop()'s completion.
+// Without lanes, `io` may be run by any number of threads; each lane must be run by one
+// thread only. Start() and Stop() may be called from any thread, once each. `routes`,
+// `ids`, `io` and the lanes are borrowed and must outlive the server; the server must
+// outlive Stop()'s completion.
 class HttpServer {
  public:
   // Binds and listens at once so that the port is known. Fails with kUnavailable
   // when the address cannot be bound.
   static Result<std::unique_ptr<HttpServer>> Create(boost::asio::io_context& io,
+                                                    const HttpServerOptions& options,
+                                                    const RouteTable& routes, IdGenerator& ids,
+                                                    ResponseObserver observer = nullptr);
+  // As above, with connections spread over `lanes` (each run by one thread; `io`, which
+  // runs the listener, may be one of them). Fails with kInvalidArgument when a lane is
+  // null.
+  static Result<std::unique_ptr<HttpServer>> Create(boost::asio::io_context& io,
+                                                    std::vector<boost::asio::io_context*> lanes,
                                                     const HttpServerOptions& options,
                                                     const RouteTable& routes, IdGenerator& ids,
                                                     ResponseObserver observer = nullptr);

@@ -269,5 +269,132 @@ TEST_F(HttpServerTest, StopLetsTheRequestInFlightFinishAndClosesIdleConnections)
   EXPECT_EQ(server_->stats().active_connections.load(), 0);
 }
 
+// Lanes: `io` (the listener, and lane 0) and a second io_context, each run by one thread.
+class HttpServerLanesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    routes_.Add("GET", "/where", Permission::kPublic, [this](HttpRequest& r) { return Where(r); });
+    HttpServerOptions options;
+    options.port = 0;
+    auto server = HttpServer::Create(io_, {&io_, &lane_}, options, routes_, ids_);
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+    server_->Start();
+    threads_.emplace_back([this] { io_.run(); });
+    threads_.emplace_back([this] { lane_.run(); });
+  }
+
+  void TearDown() override {
+    if (!stopped_) {
+      StopServer().get();
+    }
+    io_work_.reset();
+    lane_work_.reset();
+    for (auto& t : threads_) {
+      t.join();
+    }
+  }
+
+  // Answers with the thread it started on and the thread it ended on after a timer
+  // (?wait holds it until the gate opens): "<start> <end>".
+  net::awaitable<HttpResponse> Where(HttpRequest& request) {
+    const std::thread::id started = std::this_thread::get_id();
+    if (request.QueryParam("wait").has_value()) {
+      entered_.set_value();
+    }
+    do {
+      net::steady_timer tick(co_await net::this_coro::executor, std::chrono::milliseconds(1));
+      co_await tick.async_wait(net::as_tuple(net::use_awaitable));
+    } while (request.QueryParam("wait").has_value() && !gate_open_.load());
+    HttpResponse response;
+    response.body = Name(started) + " " + Name(std::this_thread::get_id());
+    co_return response;
+  }
+
+  std::future<void> StopServer() {
+    stopped_ = true;
+    return net::co_spawn(io_, server_->Stop(std::chrono::milliseconds(5000)), net::use_future);
+  }
+
+  std::string Name(std::thread::id id) const {
+    if (id == threads_.at(0).get_id()) {
+      return "io";
+    }
+    if (id == threads_.at(1).get_id()) {
+      return "lane";
+    }
+    return "other";
+  }
+
+  net::io_context io_{1};
+  net::io_context lane_{1};
+  net::executor_work_guard<net::io_context::executor_type> io_work_{net::make_work_guard(io_)};
+  net::executor_work_guard<net::io_context::executor_type> lane_work_{net::make_work_guard(lane_)};
+  RouteTable routes_;
+  SystemClock clock_;
+  IdGenerator ids_{clock_};
+  std::unique_ptr<HttpServer> server_;
+  std::vector<std::thread> threads_;
+  std::promise<void> entered_;
+  std::atomic<bool> gate_open_{false};
+  bool stopped_{false};
+};
+
+TEST_F(HttpServerLanesTest, ConnectionsTakeTheLanesInTurnAndStayOnTheirThread) {
+  std::vector<std::unique_ptr<testing::HttpClient>> clients;
+  std::vector<std::string> seen;
+  for (int c = 0; c < 4; ++c) {
+    clients.push_back(std::make_unique<testing::HttpClient>(server_->port()));
+    // The first request makes the server accept the connection before the next one.
+    const auto first = clients.back()->Get("/where");
+    ASSERT_EQ(first.status, 200);
+    seen.push_back(first.body);
+  }
+  for (int round = 0; round < 5; ++round) {
+    for (int c = 0; c < 4; ++c) {
+      const auto response = clients[static_cast<std::size_t>(c)]->Get("/where");
+      ASSERT_EQ(response.status, 200);
+      EXPECT_EQ(response.body, seen[static_cast<std::size_t>(c)]) << "connection " << c;
+    }
+  }
+
+  EXPECT_EQ(seen, (std::vector<std::string>{"io io", "lane lane", "io io", "lane lane"}));
+}
+
+TEST_F(HttpServerLanesTest, StopWaitsForARequestInFlightOnAnotherLane) {
+  testing::HttpClient first(server_->port());
+  ASSERT_EQ(first.Get("/where").body, "io io");
+  auto in_flight = std::async(std::launch::async, [this] {
+    testing::HttpClient client(server_->port());
+    return client.Get("/where?wait");
+  });
+  entered_.get_future().wait();
+
+  std::future<void> stopped = StopServer();
+  EXPECT_EQ(stopped.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  gate_open_.store(true);
+  const testing::ClientResponse response = in_flight.get();
+  stopped.get();
+
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "lane lane");
+  EXPECT_FALSE(response.keep_alive);
+  EXPECT_EQ(server_->stats().active_connections.load(), 0);
+}
+
+TEST(HttpServerLanesCreateTest, ANullLaneIsRefused) {
+  net::io_context io;
+  RouteTable routes;
+  SystemClock clock;
+  IdGenerator ids{clock};
+  HttpServerOptions options;
+  options.port = 0;
+
+  auto server = HttpServer::Create(io, {&io, nullptr}, options, routes, ids);
+
+  ASSERT_FALSE(server);
+  EXPECT_EQ(server.error().code, ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace amaima::http
