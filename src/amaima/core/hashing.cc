@@ -13,15 +13,6 @@
 
 namespace amaima {
 
-Sha256Digest Sha256(std::string_view data) {
-  Sha256Digest digest{};
-  unsigned int length = 0;
-  const int ok =
-      EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  AMAIMA_CHECK(ok == 1 && length == digest.size());
-  return digest;
-}
-
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   Sha256Digest digest{};
   unsigned int length = 0;
@@ -53,6 +44,19 @@ Sha256Digest FinishCopy(const EVP_MD_CTX* prefix, const void* data, std::size_t 
 }
 
 }  // namespace
+
+Sha256Digest Sha256(std::string_view data) {
+  // EVP_Digest() looks the algorithm up (under a lock) and allocates a context on every
+  // call; an initialised context is made once and each call finishes a copy of it.
+  static const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> empty = [] {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                    &EVP_MD_CTX_free);
+    AMAIMA_CHECK(context != nullptr);
+    AMAIMA_CHECK(EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) == 1);
+    return context;
+  }();
+  return FinishCopy(empty.get(), data.data(), data.size());
+}
 
 HmacSha256Key::HmacSha256Key(std::string_view key) {
   // RFC 2104: a key longer than the 64-byte block is hashed first; shorter ones are
