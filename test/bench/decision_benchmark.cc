@@ -14,13 +14,16 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "amaima/api/v1/decision_json.h"
 #include "amaima/config/config_loader.h"
@@ -185,6 +188,48 @@ void BM_DecisionStrongWeakDevQueries(benchmark::State& state) {
 void BM_DecisionAndJsonGeneralQueries(benchmark::State& state) {
   RunDecisions(state, GeneralQueries(), true);
 }
+
+// The recorded text of decided general queries: SerializeDecision() against the tree it
+// replaced (DecisionToJson() into a stack arena, then boost::json::serialize()), the
+// baseline, in the same run.
+const std::vector<routing::Decision>& GeneralDecisions() {
+  static const auto* decisions = [] {
+    auto* out = new std::vector<routing::Decision>();
+    for (const std::string& query : GeneralQueries()) {
+      routing::RouteRequest request;
+      request.query = query;
+      auto decision = SharedFixture().router->Decide(request);
+      AMAIMA_CHECK(decision.has_value());
+      out->push_back(std::move(*decision));
+    }
+    return out;
+  }();
+  return *decisions;
+}
+
+void BM_DecisionTextTreeBaseline(benchmark::State& state) {
+  const auto& decisions = GeneralDecisions();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    std::array<unsigned char, 16384> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+    boost::json::monotonic_resource arena(buffer.data(), buffer.size());
+    std::string body =
+        boost::json::serialize(api::DecisionToJson(decisions[i++ % decisions.size()], &arena));
+    benchmark::DoNotOptimize(body);
+  }
+}
+
+void BM_DecisionText(benchmark::State& state) {
+  const auto& decisions = GeneralDecisions();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    std::string body = api::SerializeDecision(decisions[i++ % decisions.size()]);
+    benchmark::DoNotOptimize(body);
+  }
+}
+
+BENCHMARK(BM_DecisionTextTreeBaseline);
+BENCHMARK(BM_DecisionText);
 
 // At least 2 s each, so that every dev query runs about a hundred times.
 BENCHMARK(BM_DecisionGeneralQueries)->MinTime(2.0);

@@ -13,7 +13,9 @@ namespace amaima::api {
 boost::json::object DecisionToJson(const routing::Decision& decision,
                                    const boost::json::storage_ptr& sp = {});
 
-// Serialises DecisionToJson(decision).
+// The text of DecisionToJson(decision), written without building the tree: the same
+// members in the same order with the same values. Numbers may be spelt differently
+// from boost::json::serialize() ("0.1" for "1E-1"); doubles always read back as doubles.
 std::string SerializeDecision(const routing::Decision& decision);
 
 }  // namespace amaima::api

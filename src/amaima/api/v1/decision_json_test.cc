@@ -1,6 +1,7 @@
 #include "amaima/api/v1/decision_json.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 namespace amaima::api {
@@ -49,6 +50,59 @@ TEST(DecisionJsonTest, CarriesEveryFieldOfSchemaOneZeroZero) {
 
 TEST(DecisionJsonTest, EqualDecisionsSerialiseToEqualBytes) {
   EXPECT_EQ(SerializeDecision(SampleDecision()), SerializeDecision(SampleDecision()));
+}
+
+// Every optional part set, integer-valued doubles, and strings that need escaping.
+routing::Decision FullDecision() {
+  routing::Decision decision = SampleDecision();
+  decision.complexity.score = 0.5;
+  decision.complexity.features = {
+      {"length_words", 2.0}, {"code_markers", 1.0 / 3.0}, {"numbers", 1e-7}, {"latex", 123456.789}};
+  decision.route.upstream_model = "gpt-4.1-2025-04-14";
+  decision.route.borderline = true;
+  decision.route.classified_level = routing::Level::kModerate;
+  decision.route.routed_level = routing::Level::kComplex;
+  decision.route.strong_weak = routing::StrongWeakScore{0.731234567, 0.5, "sw-\"v2\""};
+  decision.confidence = {0.9, 1.0, 0.0, 0.25};
+  decision.estimates = {1200, 350, 0.0123456789, 850.5};
+  decision.security.categories = {"secrets", "personal_data"};
+  decision.constraints.pinned_model = "claude-sonnet-4";
+  decision.constraints.max_cost_usd = 3.0;
+  decision.constraints.max_latency_ms = 0.1;
+  decision.constraints.max_tokens = 4096;
+  decision.constraints.required_capabilities = {routing::Capability::kTools};
+  decision.execution_mode = config::ExecutionMode::kExecutionEnabled;
+  decision.execution_mode_active = true;
+  decision.simulated = false;
+  decision.versions = {"router-7", "policy-3", "pricing-2026-11"};
+  decision.explanation = "Routed \"up\"\\back\nline\ttab\x01\x1f ctl, caf\xc3\xa9, </script>";
+  return decision;
+}
+
+TEST(DecisionJsonTest, TheTextReadsBackAsTheTreeMemberForMember) {
+  for (const routing::Decision& decision : {SampleDecision(), FullDecision()}) {
+    const std::string text = SerializeDecision(decision);
+    boost::system::error_code ec;
+    const boost::json::value parsed = boost::json::parse(text, ec);
+    ASSERT_FALSE(ec) << ec.message() << "\n" << text;
+    const boost::json::object tree = DecisionToJson(decision);
+
+    // Same members, same order, same kinds and values (doubles stay doubles).
+    EXPECT_EQ(parsed, boost::json::value(tree)) << text;
+    EXPECT_EQ(boost::json::serialize(parsed), boost::json::serialize(tree));
+  }
+}
+
+TEST(DecisionJsonTest, EscapesAsJsonRequires) {
+  const std::string text = SerializeDecision(FullDecision());
+
+  EXPECT_NE(text.find(R"("explanation":"Routed \"up\"\\back\nline\ttab\u0001\u001f ctl, )"
+                      "caf\xc3\xa9, </script>\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("model_version":"sw-\"v2\"")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("max_cost_usd":3.0,)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("max_tokens":4096,)"), std::string::npos) << text;
 }
 
 }  // namespace
