@@ -103,16 +103,6 @@ StoredDecision ReadRow(sqlite3_stmt* statement) {
   return record;
 }
 
-// Runs a statement that returns no rows, then resets it.
-Status StepDoneAndReset(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
-  const StatementReset reset(statement);
-  const int rc = sqlite3_step(statement);
-  if (rc != SQLITE_DONE) {
-    return SqliteError(db, rc, what);
-  }
-  return {};
-}
-
 // Runs a PRAGMA that answers one text row and returns that row.
 Result<std::string> PragmaText(sqlite3* db, std::string_view sql) {
   Result<SqliteStatement> pragma = PrepareSql(db, sql);

@@ -255,39 +255,65 @@ Result<AuditEntry> SqliteGovernanceStore::AppendAudit(AuditEntry entry) {
   return std::move(appended->front());
 }
 
+Status SqliteGovernanceStore::PrepareAuditStatements() {
+  if (audit_ != nullptr) {
+    return {};
+  }
+  sqlite3* db = db_.get();
+  auto statements = std::make_unique<AuditStatements>();
+  const std::pair<SqliteStatement*, std::string> sql[] = {
+      {&statements->begin, "BEGIN IMMEDIATE"},
+      {&statements->commit, "COMMIT"},
+      {&statements->read_head, "SELECT seq, row_hash FROM audit_head"},
+      {&statements->insert, "INSERT INTO audit_log (" + std::string(kAuditColumns)
+                                + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+      {&statements->move_head,
+       "INSERT INTO audit_head (id, seq, row_hash) VALUES (1, ?1, ?2) "
+       "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash"},
+  };
+  for (const auto& [statement, text] : sql) {
+    Result<SqliteStatement> prepared = PrepareSql(db, text);
+    if (!prepared) {
+      return prepared.error();
+    }
+    *statement = std::move(*prepared);
+  }
+  audit_ = std::move(statements);
+  return {};
+}
+
 Result<std::vector<AuditEntry>> SqliteGovernanceStore::AppendAuditBatch(
     std::vector<AuditEntry> entries) {
   if (entries.empty()) {
     return entries;
   }
   const std::lock_guard lock(mutex_);
+  if (Status prepared = PrepareAuditStatements(); !prepared) {
+    return prepared.error();
+  }
   sqlite3* db = db_.get();
-  Status begun = ExecSql(db, "BEGIN IMMEDIATE");  // The chain's head is read under the lock.
-  if (!begun) {
+  // The chain's head is read inside the IMMEDIATE transaction, so that appends from several
+  // processes on one file extend one chain.
+  if (Status begun = StepDoneAndReset(db, audit_->begin.get(), "cannot begin an audit append");
+      !begun) {
     return begun.error();
   }
   SqliteTransaction transaction(db);
-  Result<SqliteStatement> head = PrepareSql(db, "SELECT seq, row_hash FROM audit_head");
-  if (!head) {
-    return head.error();
-  }
+  sqlite3_stmt* head = audit_->read_head.get();
   std::int64_t seq = 0;
   std::string prev_hash(kAuditGenesisHash);
-  const int rc = sqlite3_step(head->get());
+  const int rc = sqlite3_step(head);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    Error error = SqliteError(db, rc, "cannot read the audit head");
+    sqlite3_reset(head);
+    return error;
+  }
   if (rc == SQLITE_ROW) {
-    seq = sqlite3_column_int64(head->get(), 0);
-    prev_hash = ColumnText(head->get(), 1);
-  } else if (rc != SQLITE_DONE) {
-    return SqliteError(db, rc, "cannot read the audit head");
+    seq = sqlite3_column_int64(head, 0);
+    prev_hash = ColumnText(head, 1);
   }
-  sqlite3_reset(head->get());
-  Result<SqliteStatement> insert =
-      PrepareSql(db, "INSERT INTO audit_log (" + std::string(kAuditColumns)
-                         + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  if (!insert) {
-    return insert.error();
-  }
-  sqlite3_stmt* s = insert->get();
+  sqlite3_reset(head);
+  sqlite3_stmt* s = audit_->insert.get();
   for (AuditEntry& entry : entries) {
     entry.seq = ++seq;
     entry.prev_hash = prev_hash;
@@ -304,29 +330,22 @@ Result<std::vector<AuditEntry>> SqliteGovernanceStore::AppendAuditBatch(
     Bind(s, 9, entry.details_json);
     Bind(s, 10, entry.prev_hash);
     Bind(s, 11, entry.row_hash);
-    Status inserted = StepDone(db, s, "cannot append to the audit log");
+    Status inserted = StepDoneAndReset(db, s, "cannot append to the audit log");
     if (!inserted) {
       return inserted.error();
     }
-    sqlite3_reset(s);
   }
-  Result<SqliteStatement> move_head =
-      PrepareSql(db,
-                 "INSERT INTO audit_head (id, seq, row_hash) VALUES (1, ?1, ?2) "
-                 "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash");
-  if (!move_head) {
-    return move_head.error();
-  }
-  sqlite3_bind_int64(move_head->get(), 1, seq);
-  Bind(move_head->get(), 2, prev_hash);
-  Status moved = StepDone(db, move_head->get(), "cannot move the audit head");
-  if (!moved) {
+  sqlite3_stmt* move_head = audit_->move_head.get();
+  sqlite3_bind_int64(move_head, 1, seq);
+  Bind(move_head, 2, prev_hash);
+  if (Status moved = StepDoneAndReset(db, move_head, "cannot move the audit head"); !moved) {
     return moved.error();
   }
-  Status committed = transaction.Commit();
-  if (!committed) {
-    return committed.error();
+  if (Status committed = StepDoneAndReset(db, audit_->commit.get(), "cannot commit the audit log");
+      !committed) {
+    return committed.error();  // The transaction's guard rolls back what is still open.
   }
+  transaction.Release();
   return entries;
 }
 

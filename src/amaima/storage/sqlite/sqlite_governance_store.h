@@ -42,8 +42,20 @@ class SqliteGovernanceStore final : public GovernanceStore {
 
   Result<std::vector<StoredApiKey>> QueryKeys(std::string_view sql, std::string_view argument);
 
+  // The statements of an audit append, prepared on the first (every request appends).
+  struct AuditStatements {
+    SqliteStatement begin;
+    SqliteStatement commit;
+    SqliteStatement read_head;
+    SqliteStatement insert;
+    SqliteStatement move_head;
+  };
+
+  Status PrepareAuditStatements();  // Under mutex_.
+
   std::mutex mutex_;
   SqliteConnection db_;
+  std::unique_ptr<AuditStatements> audit_;  // GUARDED_BY(mutex_); null until the first append
 };
 
 }  // namespace amaima::storage

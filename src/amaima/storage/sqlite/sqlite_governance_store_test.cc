@@ -139,6 +139,12 @@ TEST_F(SqliteGovernanceStoreTest, ABatchExtendsTheChainInOneTransaction) {
   EXPECT_EQ(verified->rows, 4);
   EXPECT_FALSE(verified->first_broken_seq.has_value()) << verified->problem;
   EXPECT_TRUE(store_->AppendAuditBatch({})->empty());
+  // The failed batch left nothing open: the next append extends the chain from row 4.
+  const auto next = store_->AppendAudit(Event("key.revoke"));
+  ASSERT_TRUE(next.has_value()) << next.error().message;
+  EXPECT_EQ(next->seq, 5);
+  EXPECT_EQ(next->prev_hash, (*appended)[2].row_hash);
+  EXPECT_EQ(store_->VerifyAudit()->rows, 5);
 }
 
 TEST_F(SqliteGovernanceStoreTest, AnEditedRowIsNamed) {

@@ -102,4 +102,14 @@ Status StepDone(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
   return {};
 }
 
+Status StepDoneAndReset(sqlite3* db, sqlite3_stmt* statement, std::string_view what) {
+  const int rc = sqlite3_step(statement);
+  Status status;
+  if (rc != SQLITE_DONE) {
+    status = SqliteError(db, rc, what);  // Before the reset, which may change the message.
+  }
+  sqlite3_reset(statement);
+  return status;
+}
+
 }  // namespace amaima::storage

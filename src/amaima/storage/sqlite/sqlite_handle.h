@@ -56,6 +56,9 @@ std::optional<std::int64_t> ColumnOptional(sqlite3_stmt* statement, int index);
 // Steps a statement that returns no rows; an error names `what`.
 Status StepDone(sqlite3* db, sqlite3_stmt* statement, std::string_view what);
 
+// As StepDone(), then resets the statement for its next use (also after an error).
+Status StepDoneAndReset(sqlite3* db, sqlite3_stmt* statement, std::string_view what);
+
 // Rolls back the transaction open on `db` when destroyed, unless Commit() was called. A
 // failed rollback adds nothing to the error being returned already.
 class SqliteTransaction {
@@ -78,6 +81,9 @@ class SqliteTransaction {
     db_ = nullptr;
     return ExecSql(db, "COMMIT");
   }
+
+  // The transaction was committed by the caller's own statement: nothing to roll back.
+  void Release() { db_ = nullptr; }
 
  private:
   sqlite3* db_;
