@@ -1,8 +1,11 @@
 #include "amaima/routing/policy.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
-#include <sstream>
+#include <string>
+#include <system_error>
 
 namespace amaima::routing {
 namespace {
@@ -26,11 +29,12 @@ void AddReason(std::vector<ReasonCode>& reasons, ReasonCode code) {
   }
 }
 
-std::string FormatProbability(double p) {
-  std::ostringstream out;
-  out.precision(2);
-  out << std::fixed << p;
-  return out.str();
+// Appends `p` with two decimals, as printf's "%.2f" writes it.
+void AppendProbability(std::string& out, double p) {
+  std::array<char, 32> text;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  const auto [end, ec] =
+      std::to_chars(text.data(), text.data() + text.size(), p, std::chars_format::fixed, 2);
+  out.append(text.data(), ec == std::errc() ? end : text.data());
 }
 
 }  // namespace
@@ -347,25 +351,38 @@ Result<PolicyOutcome> RoutingPolicy::Apply(const PolicyInput& input) const {
   confidence.overall = std::pow(confidence.classifier, 0.5) * std::pow(confidence.model_fit, 0.25)
                        * std::pow(confidence.estimate, 0.25);
 
-  std::ostringstream explanation;
-  explanation << "Classified " << LevelName(route.classified_level)
-              << " (p=" << FormatProbability(sorted[0]) << ")";
+  // Appended piece by piece: this runs for every decision.
+  std::string& explanation = outcome.explanation;
+  explanation.reserve(256);
+  explanation += "Classified ";
+  explanation += LevelName(route.classified_level);
+  explanation += " (p=";
+  AppendProbability(explanation, sorted[0]);
+  explanation += ')';
   if (route.borderline) {
-    explanation << "; borderline (runner-up p=" << FormatProbability(sorted[1]) << ")";
+    explanation += "; borderline (runner-up p=";
+    AppendProbability(explanation, sorted[1]);
+    explanation += ')';
   }
   if (route.strong_weak) {
-    explanation << "; strong model needed with p="
-                << FormatProbability(route.strong_weak->probability) << " (threshold "
-                << FormatProbability(route.strong_weak->threshold) << ")";
+    explanation += "; strong model needed with p=";
+    AppendProbability(explanation, route.strong_weak->probability);
+    explanation += " (threshold ";
+    AppendProbability(explanation, route.strong_weak->threshold);
+    explanation += ')';
   }
-  explanation << "; routed at " << LevelName(level) << " to " << chosen->name << " ("
-              << chosen->provider << ")";
-  explanation << "; reasons:";
+  explanation += "; routed at ";
+  explanation += LevelName(level);
+  explanation += " to ";
+  explanation += chosen->name;
+  explanation += " (";
+  explanation += chosen->provider;
+  explanation += "); reasons:";
   for (const ReasonCode code : route.reason_codes) {
-    explanation << ' ' << ReasonCodeName(code);
+    explanation += ' ';
+    explanation += ReasonCodeName(code);
   }
-  explanation << '.';
-  outcome.explanation = explanation.str();
+  explanation += '.';
   return outcome;
 }
 

@@ -127,6 +127,9 @@ TEST_P(PolicyCaseTest, MatchesExpectation) {
   EXPECT_GT(outcome->confidence.overall, 0.0);
   EXPECT_LE(outcome->confidence.overall, 1.0);
   EXPECT_FALSE(outcome->explanation.empty());
+  if (const auto* explanation = expect.if_contains("explanation")) {
+    EXPECT_EQ(outcome->explanation, explanation->as_string());
+  }
 }
 
 std::vector<json::object> LoadCases() {
