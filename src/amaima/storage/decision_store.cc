@@ -77,6 +77,14 @@ constexpr std::array<std::string_view, 5> kLevelNames = {"TRIVIAL", "SIMPLE", "M
 
 DecisionStore::~DecisionStore() = default;
 
+DecisionStore::BatchOutcome DecisionStore::InsertDecisionsAndExecutions(
+    std::span<const StoredDecision> decisions, std::span<const StoredExecution> executions) {
+  BatchOutcome outcome;
+  outcome.decisions = InsertBatch(decisions);
+  outcome.executions = InsertExecutions(executions);
+  return outcome;
+}
+
 Status ValidateFeedback(const StoredFeedback& feedback) {
   if (!feedback.correct_level.has_value() && !feedback.rating.has_value()) {
     return Fail(ErrorCode::kInvalidArgument, "VALIDATION_MISSING_FIELD",

@@ -164,6 +164,19 @@ class DecisionStore {
   // Returns the executions of `decision_id`, oldest first (empty when there are none).
   virtual Result<std::vector<StoredExecution>> ListExecutions(std::string_view decision_id) = 0;
 
+  // What InsertDecisionsAndExecutions() did with each part.
+  struct BatchOutcome {
+    Status decisions;
+    Status executions;
+  };
+
+  // InsertBatch(decisions) then InsertExecutions(executions), each part all or none with the
+  // errors of those methods, and one failing leaving the other stored. A store that can
+  // writes both parts in one transaction (one commit for the writer's two queues); this
+  // default calls the two methods in turn.
+  virtual BatchOutcome InsertDecisionsAndExecutions(std::span<const StoredDecision> decisions,
+                                                    std::span<const StoredExecution> executions);
+
   // Inserts one feedback row. Fails with kNotFound if its decision does not exist,
   // kAlreadyExists if its feedback_id does, kInvalidArgument if ValidateFeedback() fails.
   virtual Status InsertFeedback(const StoredFeedback& feedback) = 0;

@@ -163,8 +163,11 @@ void DecisionWriter::Run() {
                       executions_.begin() + static_cast<std::ptrdiff_t>(execution_count));
     lock.unlock();
 
-    // Appenders keep queueing while this transaction commits; they form the next batch.
-    const Status status = store_.InsertBatch(records);
+    // Appenders keep queueing while this transaction commits; they form the next batch. The
+    // executions taken share the decisions' commit.
+    const DecisionStore::BatchOutcome outcome =
+        store_.InsertDecisionsAndExecutions(records, executions);
+    const Status& status = outcome.decisions;
     std::uint64_t largest = counters_.largest_batch.load(std::memory_order_relaxed);
     while (largest < count
            && !counters_.largest_batch.compare_exchange_weak(largest, count,
@@ -180,7 +183,12 @@ void DecisionWriter::Run() {
     for (Completion& completion : completions) {
       std::move(completion)(status);
     }
-    WriteExecutions(executions);
+    if (!executions.empty()) {
+      auto& written =
+          outcome.executions ? counters_.executions_written : counters_.executions_failed;
+      written.fetch_add(executions.size(), std::memory_order_relaxed);
+      executions.clear();
+    }
     records.clear();
     completions.clear();
     lock.lock();

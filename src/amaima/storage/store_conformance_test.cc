@@ -650,6 +650,59 @@ TYPED_TEST(DecisionStoreConformanceTest, AnInvalidExecutionStatusFailsItsWholeBa
   EXPECT_TRUE(this->store_->ListExecutions("d")->empty());
 }
 
+TYPED_TEST(DecisionStoreConformanceTest, DecisionsAndExecutionsAreInsertedTogether) {
+  const std::vector<StoredDecision> decisions = {this->MakeDecision(1), this->MakeDecision(2)};
+  const std::vector<StoredExecution> executions = {MakeExecution(1, decisions[0].decision_id),
+                                                   MakeExecution(2, decisions[1].decision_id)};
+
+  const DecisionStore::BatchOutcome outcome =
+      this->store_->InsertDecisionsAndExecutions(decisions, executions);
+
+  EXPECT_TRUE(outcome.decisions) << outcome.decisions.error().message;
+  EXPECT_TRUE(outcome.executions) << outcome.executions.error().message;
+  EXPECT_EQ(*this->store_->Get(decisions[1].decision_id), decisions[1]);
+  EXPECT_EQ(*this->store_->ListExecutions(decisions[0].decision_id),
+            (std::vector<StoredExecution>{executions[0]}));
+}
+
+TYPED_TEST(DecisionStoreConformanceTest, FailedExecutionsLeaveTheirDecisionsStored) {
+  const std::vector<StoredDecision> decisions = {this->MakeDecision(1), this->MakeDecision(2)};
+  const std::string id = decisions[0].decision_id;
+  const std::vector<StoredExecution> executions = {MakeExecution(1, id), MakeExecution(2, id),
+                                                   MakeExecution(1, id)};
+
+  const DecisionStore::BatchOutcome outcome =
+      this->store_->InsertDecisionsAndExecutions(decisions, executions);
+
+  EXPECT_TRUE(outcome.decisions) << outcome.decisions.error().message;
+  ASSERT_FALSE(outcome.executions);
+  EXPECT_EQ(outcome.executions.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(this->store_->Get(decisions[0].decision_id));
+  EXPECT_TRUE(this->store_->Get(decisions[1].decision_id));
+  EXPECT_TRUE(this->store_->ListExecutions(id)->empty());
+  // The store is usable afterwards.
+  const DecisionStore::BatchOutcome next = this->store_->InsertDecisionsAndExecutions(
+      std::vector<StoredDecision>{this->MakeDecision(3)}, std::span(executions.data(), 2));
+  EXPECT_TRUE(next.decisions && next.executions);
+  EXPECT_EQ(this->store_->ListExecutions(id)->size(), 2U);
+}
+
+TYPED_TEST(DecisionStoreConformanceTest, FailedDecisionsLeaveTheExecutionsStored) {
+  const StoredDecision stored = this->MakeDecision(1);
+  ASSERT_TRUE(this->store_->InsertBatch(std::vector<StoredDecision>{stored}));
+  const std::vector<StoredDecision> decisions = {this->MakeDecision(2), stored};
+  const std::vector<StoredExecution> executions = {MakeExecution(1, "d")};
+
+  const DecisionStore::BatchOutcome outcome =
+      this->store_->InsertDecisionsAndExecutions(decisions, executions);
+
+  ASSERT_FALSE(outcome.decisions);
+  EXPECT_EQ(outcome.decisions.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(outcome.executions) << outcome.executions.error().message;
+  EXPECT_EQ(this->store_->Get(decisions[0].decision_id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(*this->store_->ListExecutions("d"), executions);
+}
+
 TYPED_TEST(DecisionStoreConformanceTest, FeedbackIsListedByDecisionOldestFirst) {
   const std::string decision = this->AddDecision("SIMPLE", "hello");
   const std::string other = this->AddDecision("SIMPLE", std::nullopt);

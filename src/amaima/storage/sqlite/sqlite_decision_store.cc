@@ -309,6 +309,15 @@ Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
   if (!rollback) {
     return rollback.error();
   }
+  for (const auto& [statement, sql] : {std::pair{&writer.savepoint, "SAVEPOINT executions"},
+                                       std::pair{&writer.rollback_to, "ROLLBACK TO executions"},
+                                       std::pair{&writer.release, "RELEASE executions"}}) {
+    Result<SqliteStatement> prepared = PrepareSql(db, sql);
+    if (!prepared) {
+      return prepared.error();
+    }
+    *statement = std::move(*prepared);
+  }
   Result<SqliteStatement> insert = PrepareSql(
       db, "INSERT INTO decisions (" + std::string(kColumns)
               + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
@@ -558,6 +567,70 @@ Status SqliteDecisionStore::InsertExecutions(std::span<const StoredExecution> ba
     return Status{};
   };
   return WriteTransaction(rows, "executions");
+}
+
+DecisionStore::BatchOutcome SqliteDecisionStore::InsertDecisionsAndExecutions(
+    std::span<const StoredDecision> decisions, std::span<const StoredExecution> executions) {
+  if (decisions.empty() || executions.empty()) {
+    return DecisionStore::InsertDecisionsAndExecutions(decisions, executions);
+  }
+  BatchOutcome outcome;
+  {
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    sqlite3* db = writer_.db.get();
+    const auto roll_back = [&] {
+      if (sqlite3_get_autocommit(db) == 0) {
+        (void)StepDoneAndReset(db, writer_.rollback.get(), "cannot roll back");
+      }
+    };
+    Status begun = StepDoneAndReset(db, writer_.begin.get(), "cannot begin a transaction");
+    if (!begun) {
+      outcome.decisions = begun;
+      outcome.executions = begun;
+      return outcome;
+    }
+    for (const StoredDecision& record : decisions) {
+      outcome.decisions = InsertRow(db, writer_.insert.get(), record);
+      if (!outcome.decisions) {
+        break;
+      }
+    }
+    if (!outcome.decisions) {
+      roll_back();  // The executions get a transaction of their own below.
+    } else {
+      outcome.executions = StepDoneAndReset(db, writer_.savepoint.get(), "cannot open a savepoint");
+      for (const StoredExecution& record : executions) {
+        if (!outcome.executions) {
+          break;
+        }
+        outcome.executions = InsertExecutionRow(db, writer_.insert_execution.get(), record);
+      }
+      if (!outcome.executions && sqlite3_get_autocommit(db) == 0) {
+        // Undo the executions only; a failed undo fails the decisions too.
+        Status undone =
+            StepDoneAndReset(db, writer_.rollback_to.get(), "cannot roll back the executions");
+        if (!undone) {
+          outcome.decisions = undone;
+        }
+      }
+      if (outcome.decisions) {
+        Status released = StepDoneAndReset(db, writer_.release.get(), "cannot release a savepoint");
+        if (released) {
+          released = StepDoneAndReset(db, writer_.commit.get(), "cannot commit decisions");
+        }
+        if (!released) {
+          outcome.decisions = released;
+          outcome.executions = outcome.executions ? released : outcome.executions;
+        }
+      }
+      if (!outcome.decisions) {
+        roll_back();
+      }
+      return outcome;
+    }
+  }
+  outcome.executions = InsertExecutions(executions);
+  return outcome;
 }
 
 Result<std::vector<StoredExecution>> SqliteDecisionStore::ListExecutions(

@@ -49,6 +49,10 @@ class SqliteDecisionStore final : public DecisionStore {
   Result<DecisionPage> List(const DecisionFilter& filter, int limit,
                             std::string_view cursor) override;
   Status InsertExecutions(std::span<const StoredExecution> batch) override;
+  // One transaction; the executions under a savepoint, so that their failure leaves the
+  // decisions to commit.
+  BatchOutcome InsertDecisionsAndExecutions(std::span<const StoredDecision> decisions,
+                                            std::span<const StoredExecution> executions) override;
   Result<std::vector<StoredExecution>> ListExecutions(std::string_view decision_id) override;
   Status InsertFeedback(const StoredFeedback& feedback) override;
   Result<std::vector<StoredFeedback>> ListFeedback(std::string_view decision_id) override;
@@ -68,6 +72,9 @@ class SqliteDecisionStore final : public DecisionStore {
     SqliteStatement begin{};
     SqliteStatement commit{};
     SqliteStatement rollback{};
+    SqliteStatement savepoint{};    // SAVEPOINT executions
+    SqliteStatement rollback_to{};  // ROLLBACK TO executions
+    SqliteStatement release{};      // RELEASE executions
     SqliteStatement insert{};
     SqliteStatement insert_execution{};
     SqliteStatement insert_feedback{};
