@@ -1,9 +1,11 @@
 #include "amaima/api/openai/openai_api.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <utility>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -124,6 +126,35 @@ class ChatEventStream final : public http::ResponseStream {
   bool finished_{false};
 };
 
+// A chat completions body, parsed once: what goes upstream and what the router reads.
+struct ChatBody {
+  providers::ChatRequest chat;
+  QueryRequest query;
+};
+
+Result<ChatBody> ReadChatBody(std::string_view text, const config::Config& config) {
+  // The parsed tree lives only while both requests are read from it: one arena on the
+  // stack (for a typical body) instead of an allocation per value.
+  std::array<unsigned char, 8192> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  json::monotonic_resource arena(buffer.data(), buffer.size());
+  Result<json::object> object = providers::openai::ParseRequestObject(text, &arena);
+  if (!object) {
+    return object.error();
+  }
+  Result<providers::ChatRequest> chat = providers::openai::ReadChatRequest(*object);
+  if (!chat) {
+    return chat.error();
+  }
+  if (chat->model != "auto" && !config.models.contains(chat->model)) {
+    return ModelNotFound(chat->model);
+  }
+  Result<QueryRequest> query = ReadQueryRequest(*object);
+  if (!query) {
+    return query.error();
+  }
+  return ChatBody{std::move(*chat), std::move(*query)};
+}
+
 }  // namespace
 
 HttpResponse OpenAiErrorResponse(const Error& error, std::string_view request_id) {
@@ -179,23 +210,18 @@ void OpenAiApi::Register(http::RouteTable& routes) {
 
 net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
   const auto started = clock_.Monotonic();
-  Result<providers::ChatRequest> chat = providers::openai::ParseChatRequest(request.body);
-  if (!chat) {
-    co_return OpenAiErrorResponse(chat.error(), request.request_id);
+  Result<ChatBody> body = ReadChatBody(request.body, config_);
+  if (!body) {
+    co_return OpenAiErrorResponse(body.error(), request.request_id);
   }
-  if (chat->model != "auto" && !config_.models.contains(chat->model)) {
-    co_return OpenAiErrorResponse(ModelNotFound(chat->model), request.request_id);
-  }
-  Result<QueryRequest> query = ParseQueryRequest(request.body);
-  if (!query) {
-    co_return OpenAiErrorResponse(query.error(), request.request_id);
-  }
+  providers::ChatRequest& chat = body->chat;
+  QueryRequest& query = body->query;
   pipeline::Exchange exchange;
   exchange.request_id = request.request_id;
   exchange.org_id = request.principal.Org();
   exchange.principal = request.principal;
   exchange.started = started;
-  exchange.route_request = std::move(query->route);
+  exchange.route_request = std::move(query.route);
   const bool executes = execution_ != nullptr && request.principal.execution_allowed;
   exchange.route_request.execution_mode =
       executes ? config_.execution.mode : config::ExecutionMode::kDecisionOnly;
@@ -211,10 +237,10 @@ net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
   const std::string id = "chatcmpl-" + decision.decision_id;
   const std::int64_t created = UnixSeconds(clock_);
   HttpResponse response;
-  if (chat->stream) {
-    const bool include_usage = chat->include_usage;
+  if (chat.stream) {
+    const bool include_usage = chat.include_usage;
     auto opened =
-        co_await execution_->Stream(exchange, std::move(*chat), pipeline::kSurfaceChatCompletions);
+        co_await execution_->Stream(exchange, std::move(chat), pipeline::kSurfaceChatCompletions);
     if (!opened) {
       co_return OpenAiErrorResponse(opened.error(), request.request_id);
     }
@@ -225,8 +251,8 @@ net::awaitable<HttpResponse> OpenAiApi::ChatCompletions(HttpRequest& request) {
     response.stream =
         std::make_shared<ChatEventStream>(std::move(*opened), id, created, include_usage);
   } else {
-    auto completed = co_await execution_->Complete(exchange, std::move(*chat),
-                                                   pipeline::kSurfaceChatCompletions);
+    auto completed =
+        co_await execution_->Complete(exchange, std::move(chat), pipeline::kSurfaceChatCompletions);
     if (!completed) {
       co_return OpenAiErrorResponse(completed.error(), request.request_id);
     }

@@ -172,7 +172,10 @@ Result<QueryRequest> ParseQueryRequest(std::string_view body) {
   if (!parsed) {
     return parsed.error();
   }
-  const json::object& object = *parsed;
+  return ReadQueryRequest(*parsed);
+}
+
+Result<QueryRequest> ReadQueryRequest(const json::object& object) {
   QueryRequest request;
 
   const json::value* query = object.if_contains("query");

@@ -37,6 +37,9 @@ Error InvalidTypeError(std::string field, std::string_view expected);
 // VALIDATION_INVALID_VALUE or VALIDATION_CONFLICTING_FIELDS.
 Result<QueryRequest> ParseQueryRequest(std::string_view body);
 
+// As ParseQueryRequest(), from a body already parsed into an object.
+Result<QueryRequest> ReadQueryRequest(const boost::json::object& body);
+
 // Parses {"decision_id": "<uuid>"} of POST /v1/execute; returns the id.
 Result<std::string> ParseExecuteRequest(std::string_view body);
 

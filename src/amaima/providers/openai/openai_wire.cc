@@ -35,9 +35,9 @@ Error MissingField(std::string field) {
       .With("field", std::move(field));
 }
 
-Result<json::object> ParseObject(std::string_view body) {
+Result<json::object> ParseObject(std::string_view body, const json::storage_ptr& sp = {}) {
   boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
+  json::value value = json::parse(body, ec, sp);
   if (ec) {
     return Fail(ErrorCode::kInvalidArgument, "VALIDATION_MALFORMED_JSON",
                 "request body is not valid JSON: " + ec.message());
@@ -369,7 +369,14 @@ Result<ChatRequest> ParseChatRequest(std::string_view body) {
   if (!parsed) {
     return parsed.error();
   }
-  const json::object& object = *parsed;
+  return ReadChatRequest(*parsed);
+}
+
+Result<json::object> ParseRequestObject(std::string_view body, const json::storage_ptr& sp) {
+  return ParseObject(body, sp);
+}
+
+Result<ChatRequest> ReadChatRequest(const json::object& object) {
   ChatRequest request;
   const json::value* model = object.if_contains("model");
   if (model == nullptr) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "amaima/core/result.h"
 #include "amaima/providers/chat_types.h"
 
@@ -17,6 +19,13 @@ namespace amaima::providers::openai {
 // Parses a chat completions request body. Errors: kInvalidArgument with a VALIDATION_*
 // reason and the offending field in details ("field").
 Result<ChatRequest> ParseChatRequest(std::string_view body);
+
+// The two steps of ParseChatRequest(), for a caller that reads the same body twice:
+// parsing into a JSON object allocated from `sp` (VALIDATION_MALFORMED_JSON,
+// VALIDATION_INVALID_TYPE), then reading the request from it.
+Result<boost::json::object> ParseRequestObject(std::string_view body,
+                                               const boost::json::storage_ptr& sp = {});
+Result<ChatRequest> ReadChatRequest(const boost::json::object& body);
 
 // The request body for an upstream (`request.model` is the upstream model name).
 std::string SerializeChatRequest(const ChatRequest& request);
