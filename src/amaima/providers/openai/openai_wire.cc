@@ -1,14 +1,17 @@
 #include "amaima/providers/openai/openai_wire.h"
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <utility>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "amaima/core/base64.h"
+#include "amaima/core/json_text.h"
 #include "amaima/providers/json_fields.h"
 
 namespace amaima::providers::openai {
@@ -555,8 +558,11 @@ std::string SerializeChatRequest(const ChatRequest& request) {
 }
 
 Result<ChatResponse> ParseChatResponse(std::string_view body) {
+  // As ParseChatChunk(): the tree is read and dropped at once.
+  std::array<unsigned char, 4096> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  json::monotonic_resource arena(buffer.data(), buffer.size());
   boost::system::error_code ec;
-  const json::value value = json::parse(body, ec);
+  const json::value value = json::parse(body, ec, &arena);
   if (ec || !value.is_object()) {
     return BadUpstream("upstream answer is not a JSON object");
   }
@@ -617,8 +623,12 @@ Result<std::optional<ChatChunk>> ParseChatChunk(std::string_view data) {
   if (data == "[DONE]") {
     return std::optional<ChatChunk>{};
   }
+  // The tree lives only while the chunk is read from it: one arena on the stack for a
+  // typical event instead of an allocation per value.
+  std::array<unsigned char, 4096> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  json::monotonic_resource arena(buffer.data(), buffer.size());
   boost::system::error_code ec;
-  const json::value value = json::parse(data, ec);
+  const json::value value = json::parse(data, ec, &arena);
   if (ec || !value.is_object()) {
     return BadUpstream("upstream stream event is not a JSON object");
   }
@@ -673,51 +683,57 @@ Result<std::optional<ChatChunk>> ParseChatChunk(std::string_view data) {
 }
 
 std::string SerializeChatChunk(const ChatChunk& chunk, std::int64_t created) {
-  json::object body;
-  body["id"] = chunk.id;
-  body["object"] = "chat.completion.chunk";
-  body["created"] = created;
-  body["model"] = chunk.model;
+  // Written as text, without a tree: a stream writes one of these per token or so.
+  JsonText json(256 + chunk.content.size());
+  json.BeginObject();
+  json.Key("id").String(chunk.id);
+  json.Key("object").String("chat.completion.chunk");
+  json.Key("created").Integer(created);
+  json.Key("model").String(chunk.model);
   const bool usage_only = chunk.usage.has_value() && !chunk.role_start && chunk.content.empty()
                           && chunk.tool_calls.empty() && chunk.finish_reason.empty();
   if (usage_only) {
-    body["choices"] = json::array{};
-    body["usage"] = UsageObject(*chunk.usage);
-    return json::serialize(body);
+    json.Key("choices").BeginArray().EndArray();
+    json.Key("usage").BeginObject();
+    json.Key("prompt_tokens").Integer(chunk.usage->prompt_tokens);
+    json.Key("completion_tokens").Integer(chunk.usage->completion_tokens);
+    json.Key("total_tokens").Integer(chunk.usage->total_tokens());
+    json.EndObject().EndObject();
+    return std::move(json).Finish();
   }
-  json::object delta;
+  json.Key("choices").BeginArray().BeginObject();
+  json.Key("index").Integer(0);
+  json.Key("delta").BeginObject();
   if (chunk.role_start) {
-    delta["role"] = "assistant";
+    json.Key("role").String("assistant");
   }
   if (!chunk.content.empty() || (chunk.role_start && chunk.tool_calls.empty())) {
-    delta["content"] = chunk.content;
+    json.Key("content").String(chunk.content);
   }
   if (!chunk.tool_calls.empty()) {
-    json::array calls;
+    json.Key("tool_calls").BeginArray();
     for (const ToolCallDelta& call : chunk.tool_calls) {
-      json::object function;
-      if (!call.name.empty()) {
-        function["name"] = call.name;
-      }
-      function["arguments"] = call.arguments;
-      json::object item;
-      item["index"] = call.index;
+      json.BeginObject();
+      json.Key("index").Integer(call.index);
       if (!call.id.empty()) {
-        item["id"] = call.id;
-        item["type"] = "function";
+        json.Key("id").String(call.id);
+        json.Key("type").String("function");
       }
-      item["function"] = std::move(function);
-      calls.push_back(std::move(item));
+      json.Key("function").BeginObject();
+      if (!call.name.empty()) {
+        json.Key("name").String(call.name);
+      }
+      json.Key("arguments").String(call.arguments);
+      json.EndObject().EndObject();
     }
-    delta["tool_calls"] = std::move(calls);
+    json.EndArray();
   }
-  json::object choice;
-  choice["index"] = 0;
-  choice["delta"] = std::move(delta);
-  choice["logprobs"] = nullptr;
-  choice["finish_reason"] = NullableString(chunk.finish_reason);
-  body["choices"] = json::array{std::move(choice)};
-  return json::serialize(body);
+  json.EndObject();
+  json.Key("logprobs").Null();
+  json.Key("finish_reason");
+  chunk.finish_reason.empty() ? json.Null() : json.String(chunk.finish_reason);
+  json.EndObject().EndArray().EndObject();
+  return std::move(json).Finish();
 }
 
 Result<EmbeddingRequest> ParseEmbeddingRequest(std::string_view body) {

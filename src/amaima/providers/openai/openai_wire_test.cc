@@ -206,6 +206,52 @@ TEST(OpenAiWireTest, WritesChunksTheWayOpenAiClientsReadThem) {
   EXPECT_EQ(last.at("usage").at("total_tokens"), 10);
 }
 
+TEST(OpenAiWireTest, ChunkTextIsExactlyOpenAisShape) {
+  ChatChunk role;
+  role.id = "chatcmpl-1";
+  role.model = "gpt-4o-mini";
+  role.role_start = true;
+  EXPECT_EQ(SerializeChatChunk(role, 1700000000),
+            R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,)"
+            R"("model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant",)"
+            R"("content":""},"logprobs":null,"finish_reason":null}]})");
+
+  ChatChunk text;
+  text.id = "chatcmpl-1";
+  text.model = "m";
+  text.content = "Say \"hi\"\n";
+  text.finish_reason = "stop";
+  EXPECT_EQ(SerializeChatChunk(text, 5),
+            R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":5,"model":"m",)"
+            R"("choices":[{"index":0,"delta":{"content":"Say \"hi\"\n"},"logprobs":null,)"
+            R"("finish_reason":"stop"}]})");
+
+  ChatChunk call;
+  call.id = "c";
+  call.model = "m";
+  call.role_start = true;
+  call.tool_calls.push_back({0, "call_1", "lookup", ""});
+  call.tool_calls.push_back({1, "", "", "{\"x\":1}"});
+  EXPECT_EQ(SerializeChatChunk(call, 5),
+            R"({"id":"c","object":"chat.completion.chunk","created":5,"model":"m",)"
+            R"("choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[)"
+            R"({"index":0,"id":"call_1","type":"function","function":{"name":"lookup",)"
+            R"("arguments":""}},{"index":1,"function":{"arguments":"{\"x\":1}"}}]},)"
+            R"("logprobs":null,"finish_reason":null}]})");
+
+  ChatChunk usage;
+  usage.id = "c";
+  usage.model = "m";
+  usage.usage = Usage{4, 6, false};
+  EXPECT_EQ(SerializeChatChunk(usage, 5),
+            R"({"id":"c","object":"chat.completion.chunk","created":5,"model":"m",)"
+            R"("choices":[],"usage":{"prompt_tokens":4,"completion_tokens":6,"total_tokens":10}})");
+
+  ChatChunk last = text;
+  last.usage = Usage{1, 2, false};  // Usage with content: only the choice is written.
+  EXPECT_EQ(SerializeChatChunk(last, 5), SerializeChatChunk(text, 5));
+}
+
 TEST(OpenAiWireTest, EmbeddingsInBase64AreLittleEndianFloat32) {
   const auto request =
       ParseEmbeddingRequest(R"({"model": "e", "input": "a", "encoding_format": "base64"})");
