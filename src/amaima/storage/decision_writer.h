@@ -98,10 +98,11 @@ class DecisionWriter {
   void Post(StoredDecision record);
 
   // Queues an execution record without waiting for its commit (usage is recorded after the
-  // answer). Executions are written in their own transaction right after the decisions taken
-  // from the queue at the same time, so an execution is never committed before the decision it
-  // names when that decision was appended first. Failures are counted, not reported. Dropped
-  // (and counted) after Stop() has begun.
+  // answer). Executions are written after the decisions taken from the queue at the same time,
+  // in their transaction (DecisionStore::InsertDecisionsAndExecutions), so an execution is
+  // never committed before the decision it names when that decision was appended first; their
+  // failure does not undo those decisions. Failures are counted, not reported. Dropped (and
+  // counted) after Stop() has begun.
   void Post(StoredExecution record);
 
   // Refuses new appends, commits everything already queued, completes its waiters and joins the

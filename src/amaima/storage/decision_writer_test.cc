@@ -545,6 +545,33 @@ TEST(DecisionWriterSqliteTest, AcknowledgedAppendsAreReadable) {
   EXPECT_EQ(page->items.size(), 160U);
 }
 
+TEST(DecisionWriterSqliteTest, ACycleCommitsItsDecisionsEvenWhenItsExecutionsFail) {
+  TempDir dir;
+  SqliteOptions options;
+  options.path = dir.File("decisions.db");
+  Result<std::unique_ptr<SqliteDecisionStore>> store = SqliteDecisionStore::Open(options);
+  ASSERT_TRUE(store) << store.error().message;
+  // Posted records wait (up to an hour) for the append, so that one cycle takes them all: a
+  // decision, and two executions with the same request id.
+  DecisionWriter writer(**store, {.posted_linger = std::chrono::hours(1)});
+  const std::string decision_id = MakeRecord(1).decision_id;
+  writer.Post(MakeExecution("req-1", decision_id));
+  writer.Post(MakeExecution("req-1", decision_id));
+  net::io_context io;
+  int failures = 0;
+  net::co_spawn(io, AppendMany(&writer, 1, 1, &failures), Rethrow);
+  io.run();
+
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(writer.counters().batches_written.load(), 1U);
+  EXPECT_EQ(writer.counters().executions_failed.load(), 2U);
+  EXPECT_TRUE((*store)->Get(decision_id));
+  EXPECT_TRUE((*store)->ListExecutions(decision_id)->empty());
+  writer.Post(MakeExecution("req-1", decision_id));  // The store still takes writes.
+  writer.Stop();
+  EXPECT_EQ((*store)->ListExecutions(decision_id)->size(), 1U);
+}
+
 // Measures group commit with synchronous=full. Not a pass/fail test; run with
 // --gtest_also_run_disabled_tests --gtest_filter='*Throughput*'.
 TEST(DecisionWriterSqliteTest, DISABLED_ThroughputWithSynchronousFull) {
