@@ -180,14 +180,15 @@ void DecisionWriter::Run() {
       counters_.batches_failed.fetch_add(1, std::memory_order_relaxed);
       counters_.records_failed.fetch_add(count, std::memory_order_relaxed);
     }
-    for (Completion& completion : completions) {
-      std::move(completion)(status);
-    }
     if (!executions.empty()) {
       auto& written =
           outcome.executions ? counters_.executions_written : counters_.executions_failed;
       written.fetch_add(executions.size(), std::memory_order_relaxed);
       executions.clear();
+    }
+    // The counters above are settled before any waiter resumes.
+    for (Completion& completion : completions) {
+      std::move(completion)(status);
     }
     records.clear();
     completions.clear();
