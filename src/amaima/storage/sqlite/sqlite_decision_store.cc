@@ -309,14 +309,11 @@ Status SqliteDecisionStore::PrepareWriterStatements(WriterConnection& writer) {
   if (!rollback) {
     return rollback.error();
   }
-  for (const auto& [statement, sql] : {std::pair{&writer.savepoint, "SAVEPOINT executions"},
-                                       std::pair{&writer.rollback_to, "ROLLBACK TO executions"},
-                                       std::pair{&writer.release, "RELEASE executions"}}) {
-    Result<SqliteStatement> prepared = PrepareSql(db, sql);
-    if (!prepared) {
-      return prepared.error();
-    }
-    *statement = std::move(*prepared);
+  if (Status prepared = PrepareEach(db, {{&writer.savepoint, "SAVEPOINT executions"},
+                                         {&writer.rollback_to, "ROLLBACK TO executions"},
+                                         {&writer.release, "RELEASE executions"}});
+      !prepared) {
+    return prepared;
   }
   Result<SqliteStatement> insert = PrepareSql(
       db, "INSERT INTO decisions (" + std::string(kColumns)

@@ -259,24 +259,20 @@ Status SqliteGovernanceStore::PrepareAuditStatements() {
   if (audit_ != nullptr) {
     return {};
   }
-  sqlite3* db = db_.get();
   auto statements = std::make_unique<AuditStatements>();
-  const std::pair<SqliteStatement*, std::string> sql[] = {
-      {&statements->begin, "BEGIN IMMEDIATE"},
-      {&statements->commit, "COMMIT"},
-      {&statements->read_head, "SELECT seq, row_hash FROM audit_head"},
-      {&statements->insert, "INSERT INTO audit_log (" + std::string(kAuditColumns)
-                                + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
-      {&statements->move_head,
-       "INSERT INTO audit_head (id, seq, row_hash) VALUES (1, ?1, ?2) "
-       "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash"},
-  };
-  for (const auto& [statement, text] : sql) {
-    Result<SqliteStatement> prepared = PrepareSql(db, text);
-    if (!prepared) {
-      return prepared.error();
-    }
-    *statement = std::move(*prepared);
+  const std::string insert = "INSERT INTO audit_log (" + std::string(kAuditColumns)
+                             + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+  Status prepared = PrepareEach(
+      db_.get(),
+      {{&statements->begin, "BEGIN IMMEDIATE"},
+       {&statements->commit, "COMMIT"},
+       {&statements->read_head, "SELECT seq, row_hash FROM audit_head"},
+       {&statements->insert, insert},
+       {&statements->move_head,
+        "INSERT INTO audit_head (id, seq, row_hash) VALUES (1, ?1, ?2) "
+        "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash"}});
+  if (!prepared) {
+    return prepared;
   }
   audit_ = std::move(statements);
   return {};

@@ -66,6 +66,18 @@ Result<SqliteStatement> PrepareSql(sqlite3* db, std::string_view sql) {
   return statement;
 }
 
+Status PrepareEach(
+    sqlite3* db, std::initializer_list<std::pair<SqliteStatement*, std::string_view>> statements) {
+  for (const auto& [slot, sql] : statements) {
+    Result<SqliteStatement> prepared = PrepareSql(db, sql);
+    if (!prepared) {
+      return prepared.error();
+    }
+    *slot = std::move(*prepared);
+  }
+  return {};
+}
+
 std::string ColumnText(sqlite3_stmt* statement, int index) {
   const unsigned char* text = sqlite3_column_text(statement, index);
   if (text == nullptr) {

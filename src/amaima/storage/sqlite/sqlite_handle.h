@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <sqlite3.h>
 
@@ -40,6 +42,10 @@ Status ExecSql(sqlite3* db, const char* sql);
 
 // Prepares `sql` for repeated use.
 Result<SqliteStatement> PrepareSql(sqlite3* db, std::string_view sql);
+
+// Prepares each statement into its slot; stops at the first error (slots before it stay set).
+Status PrepareEach(sqlite3* db,
+                   std::initializer_list<std::pair<SqliteStatement*, std::string_view>> statements);
 
 // Returns column `index` of the current row of `statement` as text ("" for NULL).
 std::string ColumnText(sqlite3_stmt* statement, int index);
